@@ -1,0 +1,32 @@
+"""The `leadpact` command line: thin wiring; each domain registers its own commands."""
+
+from __future__ import annotations
+
+import typer
+
+from leadpact import operator_commands
+from leadpact.demo import commands as demo_commands
+from leadpact.imports import commands as import_commands
+from leadpact.pact import commands as pact_commands
+
+app = typer.Typer(
+    name="leadpact",
+    help="The marketing-to-sales lead pact: one shared, testable definition of a ready lead.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+operator_commands.register(app)
+demo_commands.register(app)
+import_commands.register(app)
+pact_commands.register(app)
+
+
+def main() -> None:
+    """Entry point of the `leadpact` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Settings from the environment (LEADPACT_*) and an optional settings file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything leadpact reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LEADPACT_", env_file="leadpact.env", extra="ignore")
+
+    database_url: str = "sqlite:///leadpact.db"
+    # Segment's limits (REFERENCE §1): kept as settings so operators can see them, not to loosen them.
+    max_message_bytes: int = 32 * 1024
+    max_batch_bytes: int = 500 * 1024
+    max_batch_messages: int = 2500
+    # How long a messageId is remembered for de-duplication; Segment keeps at least a day.
+    dedup_window_days: int = 30
+    anonymous_retention_days: int = 180
+    data_dir: Path = Path(".")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the settings, read once from the environment; tests clear the cache to override."""
+    return Settings()
