@@ -1,0 +1,167 @@
+"""Identity resolution: which person a message belongs to, joining anonymous history on identify."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from leadpact.ingest.messages import Message
+from leadpact.ingest.models import Event
+from leadpact.people.models import Identity, Person
+
+Key = tuple[str, str]
+
+
+class IdentityResolver:
+    """Resolves the messages of one batch to people, keeping a cache of identifier → person id."""
+
+    def __init__(self, session: Session, *, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.person_of: dict[Key, int] = {}
+        self.merged: dict[int, int] = {}
+
+    def preload(self, messages: list[Message]) -> None:
+        """Load every known identifier the batch mentions in one query."""
+        keys = {key for message in messages for key in [*identifiers(message), *previous_keys(message)]}
+        keys_list = list(keys)
+        for start in range(0, len(keys_list), 500):
+            chunk = keys_list[start : start + 500]
+            rows = self.session.execute(
+                select(Identity.kind, Identity.value, Identity.person_id).where(
+                    tuple_(Identity.kind, Identity.value).in_(chunk)
+                )
+            )
+            for kind, value, person_id in rows:
+                self.person_of[(kind, value)] = person_id
+
+    def resolve(self, message: Message) -> int:
+        """Return the person id for a message, creating or merging people as its identifiers require."""
+        keys = identifiers(message)
+        previous = previous_keys(message)
+        if previous:
+            known = [key for key in previous if key in self.person_of]
+            keys.append(known[0] if known else previous[1])
+        found = []
+        for key in keys:
+            person_id = self.person_of.get(key)
+            if person_id is not None:
+                person_id = self._current(person_id)
+                if person_id not in found:
+                    found.append(person_id)
+        if not found:
+            person_id = self._create(message)
+        else:
+            person_id = found[0]
+            for other in found[1:]:
+                person_id = self._merge(person_id, other, forced=message.type == "alias")
+        for key in keys:
+            if self.person_of.get(key) is None:
+                self._link(key, person_id)
+                if key[0] == "user_id" and key[1] == message.user_id:
+                    person = self.session.get(Person, person_id)
+                    if person is not None and person.user_id is None:
+                        person.user_id = key[1]
+                        person.identified_at = person.identified_at or message.timestamp
+        return person_id
+
+    def _current(self, person_id: int) -> int:
+        while person_id in self.merged:
+            person_id = self.merged[person_id]
+        return person_id
+
+    def _create(self, message: Message) -> int:
+        person = Person(traits={}, status="anonymous", created_at=self.now, updated_at=self.now)
+        self.session.add(person)
+        self.session.flush()
+        return person.id
+
+    def _link(self, key: Key, person_id: int) -> None:
+        self.session.add(Identity(kind=key[0], value=key[1], person_id=person_id, created_at=self.now))
+        self.person_of[key] = person_id
+
+    def _merge(self, first: int, second: int, *, forced: bool) -> int:
+        """Merge two people into one; only an alias may merge two people who are both identified."""
+        if first == second:
+            return first
+        a, b = self.session.get(Person, first), self.session.get(Person, second)
+        assert a is not None and b is not None
+        a_known, b_known = _is_identified(a), _is_identified(b)
+        if a_known and b_known and not forced:
+            # A shared device or a reused anonymous id must not fuse two known people.
+            return first if a.user_id or a.email else second
+        keep, drop = (a, b) if (a_known or not b_known) else (b, a)
+        if forced and a_known and b_known:
+            keep, drop = (a, b) if a.id < b.id else (b, a)
+        self._absorb(keep, drop)
+        return keep.id
+
+    def _absorb(self, keep: Person, drop: Person) -> None:
+        self.session.flush()
+        self.session.execute(update(Identity).where(Identity.person_id == drop.id).values(person_id=keep.id))
+        self.session.execute(update(Event).where(Event.person_id == drop.id).values(person_id=keep.id))
+        for column in (
+            "email",
+            "user_id",
+            "first_name",
+            "last_name",
+            "title",
+            "seniority",
+            "department",
+            "country",
+            "phone",
+            "company_name",
+            "account_id",
+            "identified_at",
+            "first_touch_channel",
+            "first_touch_source",
+            "first_touch_medium",
+        ):
+            if getattr(keep, column) is None and getattr(drop, column) is not None:
+                value = getattr(drop, column)
+                if column in ("email", "user_id"):
+                    setattr(drop, column, None)
+                    self.session.flush()
+                setattr(keep, column, value)
+        if drop.first_seen_at and (keep.first_seen_at is None or drop.first_seen_at < keep.first_seen_at):
+            keep.first_seen_at = drop.first_seen_at
+            keep.first_touch_channel = drop.first_touch_channel
+            keep.first_touch_source = drop.first_touch_source
+            keep.first_touch_medium = drop.first_touch_medium
+        if drop.last_seen_at and (keep.last_seen_at is None or drop.last_seen_at > keep.last_seen_at):
+            keep.last_seen_at = drop.last_seen_at
+        keep.traits = {**(drop.traits or {}), **(keep.traits or {})}
+        keep.updated_at = self.now
+        self.session.flush()
+        self.session.execute(delete(Person).where(Person.id == drop.id))
+        self.session.expunge(drop)
+        self.merged[drop.id] = keep.id
+        for key, person_id in self.person_of.items():
+            if person_id == drop.id:
+                self.person_of[key] = keep.id
+
+
+def identifiers(message: Message) -> list[Key]:
+    """Return the identifiers a message carries, strongest first."""
+    keys: list[Key] = []
+    if message.user_id is not None:
+        keys.append(("user_id", message.user_id))
+    email = message.email
+    if email:
+        keys.append(("email", email))
+    if message.anonymous_id is not None:
+        keys.append(("anonymous_id", message.anonymous_id))
+    return keys
+
+
+def previous_keys(message: Message) -> list[Key]:
+    """An alias's previousId may be an earlier user id or an anonymous id: both are looked up."""
+    if message.type != "alias" or message.previous_id is None:
+        return []
+    return [("user_id", message.previous_id), ("anonymous_id", message.previous_id)]
+
+
+def _is_identified(person: Person) -> bool:
+    return bool(person.user_id or person.email)

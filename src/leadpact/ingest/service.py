@@ -1,0 +1,250 @@
+"""The ingest path shared by the tracking API, imports and the demo: dedup, identity, storage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from leadpact.ingest.identity import IdentityResolver
+from leadpact.ingest.messages import Message, MessageError, parse_message
+from leadpact.ingest.models import Event
+from leadpact.people.accounts import account_for_group, account_for_person
+from leadpact.people.models import Person
+from leadpact.people.traits import apply_person_traits
+
+# Called with the ids of the people whose history changed, inside the ingest transaction.
+PeopleChanged = Callable[[Session, set[int], datetime], None]
+_listeners: list[PeopleChanged] = []
+
+
+def on_people_changed(listener: PeopleChanged) -> None:
+    """Register a function run after each stored batch with the people it touched (live evaluation)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+@dataclass
+class Rejected:
+    """A message that was not stored, and why."""
+
+    index: int
+    message_id: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the rejection as the API reports it."""
+        return {"index": self.index, "messageId": self.message_id, "error": self.reason}
+
+
+@dataclass
+class IngestResult:
+    """What happened to a batch: how many stored, how many already seen, which rejected."""
+
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    people: set[int] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as the API reports it."""
+        return {
+            "success": not self.rejected,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "rejected": [r.to_dict() for r in self.rejected],
+        }
+
+
+def parse_batch(
+    raws: Iterable[Any],
+    *,
+    received_at: datetime,
+    endpoint_type: str | None = None,
+    batch_context: dict[str, Any] | None = None,
+    batch_sent_at: Any = None,
+) -> tuple[list[Message], list[Rejected]]:
+    """Validate raw messages; return the valid ones and a rejection for each invalid one."""
+    messages: list[Message] = []
+    rejected: list[Rejected] = []
+    for index, raw in enumerate(raws):
+        try:
+            messages.append(
+                parse_message(
+                    raw,
+                    received_at=received_at,
+                    endpoint_type=endpoint_type,
+                    batch_context=batch_context,
+                    batch_sent_at=batch_sent_at,
+                )
+            )
+        except MessageError as error:
+            message_id = raw.get("messageId") if isinstance(raw, dict) else None
+            rejected.append(Rejected(index, message_id if isinstance(message_id, str) else None, str(error)))
+    return messages, rejected
+
+
+def store_messages(
+    session: Session, messages: list[Message], *, now: datetime, write_key_id: int | None = None
+) -> IngestResult:
+    """Store valid messages once each, resolve their people and accounts; the caller commits."""
+    result = IngestResult()
+    fresh = _unseen(session, messages)
+    result.duplicates = len(messages) - len(fresh)
+    if not fresh:
+        return result
+    resolver = IdentityResolver(session, now=now)
+    resolver.preload(fresh)
+    rows = []
+    for message in fresh:
+        person_id = resolver.resolve(message)
+        if message.type in ("identify", "alias") and message.traits:
+            _identify(session, person_id, message, now)
+        elif message.type == "group" and message.group_id:
+            _group(session, person_id, message, now)
+        rows.append(_event_row(message, person_id, write_key_id))
+    session.flush()
+    # A merge mid-batch may have retired a person id used by an earlier row of this batch.
+    for row in rows:
+        row["person_id"] = resolver._current(row["person_id"])
+    result.stored = _insert_events(session, rows)
+    result.people = {row["person_id"] for row in rows}
+    _touch_people(session, rows, now)
+    for listener in _listeners:
+        listener(session, result.people, now)
+    return result
+
+
+def _unseen(session: Session, messages: list[Message]) -> list[Message]:
+    seen: set[str] = set()
+    ids = [m.message_id for m in messages]
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        seen.update(session.scalars(select(Event.message_id).where(Event.message_id.in_(chunk))))
+    fresh = []
+    for message in messages:
+        if message.message_id not in seen:
+            seen.add(message.message_id)
+            fresh.append(message)
+    return fresh
+
+
+def _identify(session: Session, person_id: int, message: Message, now: datetime) -> None:
+    person = session.get(Person, person_id)
+    assert person is not None
+    email = message.email
+    if email and person.email != email:
+        # The email is unique: another (identified) person already holding it keeps it.
+        holder = session.scalar(select(Person.id).where(Person.email == email))
+        traits = dict(message.traits) if holder is None else {k: v for k, v in message.traits.items() if k != "email"}
+    else:
+        traits = message.traits
+    apply_person_traits(person, traits)
+    if person.email and person.identified_at is None:
+        person.identified_at = message.timestamp
+    account = account_for_person(session, person=person, now=now)
+    if account is not None:
+        person.account_id = account.id
+    person.updated_at = now
+
+
+def _group(session: Session, person_id: int, message: Message, now: datetime) -> None:
+    account = account_for_group(session, group_id=message.group_id or "", traits=message.traits, now=now)
+    person = session.get(Person, person_id)
+    if person is not None:
+        person.account_id = account.id
+        person.updated_at = now
+
+
+def _event_row(message: Message, person_id: int, write_key_id: int | None) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "type": message.type,
+        "event": message.event,
+        "name": message.name,
+        "person_id": person_id,
+        "anonymous_id": message.anonymous_id,
+        "user_id": message.user_id,
+        "group_id": message.group_id,
+        "previous_id": message.previous_id,
+        "timestamp": message.timestamp,
+        "original_timestamp": message.original_timestamp,
+        "sent_at": message.sent_at,
+        "received_at": message.received_at,
+        "properties": message.properties,
+        "context": message.context,
+        "traits": message.traits,
+        "path": message.path,
+        "asset_id": message.asset_id,
+        "channel": message.channel,
+        "utm_source": message.utm_source,
+        "utm_medium": message.utm_medium,
+        "utm_campaign": message.utm_campaign,
+        "write_key_id": write_key_id,
+    }
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert events, skipping any messageId a concurrent request stored first."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(Event.__table__)
+        .on_conflict_do_nothing(index_elements=["message_id"])
+        .returning(Event.__table__.c.id)
+    )
+    return len(session.connection().execute(statement, rows).all())
+
+
+def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Keep each person's first touch (earliest event's campaign) and last-seen time current."""
+    first: dict[int, dict[str, Any]] = {}
+    last: dict[int, datetime] = {}
+    for row in rows:
+        person_id = row["person_id"]
+        if person_id not in first or row["timestamp"] < first[person_id]["t"]:
+            first[person_id] = {
+                "pid": person_id,
+                "t": row["timestamp"],
+                "channel": row["channel"],
+                "source": row["utm_source"],
+                "medium": row["utm_medium"],
+            }
+        if person_id not in last or row["timestamp"] > last[person_id]:
+            last[person_id] = row["timestamp"]
+    session.flush()
+    table = Person.__table__
+    session.execute(
+        update(table)
+        .where(
+            and_(
+                table.c.id == bindparam("pid"),
+                or_(table.c.first_seen_at.is_(None), table.c.first_seen_at > bindparam("t")),
+            )
+        )
+        .values(
+            first_seen_at=bindparam("t"),
+            first_touch_channel=bindparam("channel"),
+            first_touch_source=bindparam("source"),
+            first_touch_medium=bindparam("medium"),
+        ),
+        list(first.values()),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(table)
+        .where(
+            and_(
+                table.c.id == bindparam("pid"),
+                or_(table.c.last_seen_at.is_(None), table.c.last_seen_at < bindparam("t")),
+            )
+        )
+        .values(last_seen_at=bindparam("t"), updated_at=now),
+        [{"pid": pid, "t": t} for pid, t in last.items()],
+        execution_options={"synchronize_session": False},
+    )

@@ -1,0 +1,9 @@
+"""Every table, imported in one place so migrations and tests see the whole schema."""
+
+from leadpact.db import Base
+from leadpact.ingest.models import Event
+from leadpact.keys.models import ApiKey
+from leadpact.org.models import Rep, Team, User
+from leadpact.people.models import Account, ContentAsset, Identity, Person
+
+__all__ = ["Account", "ApiKey", "Base", "ContentAsset", "Event", "Identity", "Person", "Rep", "Team", "User"]

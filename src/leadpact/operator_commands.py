@@ -1,0 +1,102 @@
+"""Operator commands scripts rely on: init, serve, keys, stats."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from leadpact.clock import get_clock
+from leadpact.db import get_engine, migrate, session_scope
+
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operator commands to `app`."""
+    app.command()(init)
+    app.command()(serve)
+    app.command()(stats)
+    app.add_typer(keys_app, name="keys")
+
+
+def init() -> None:
+    """Create or migrate the database named by LEADPACT_DATABASE_URL (SQLite file by default)."""
+    engine = get_engine()
+    revision = migrate(engine)
+    typer.echo(f"database ready at revision {revision}: {engine.url.render_as_string(hide_password=True)}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Run the HTTP API on the database named by LEADPACT_DATABASE_URL (migrating it first)."""
+    import uvicorn
+
+    from leadpact.app import create_app
+
+    migrate(get_engine())
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+
+
+def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Print counts of accounts, people, identified people and events."""
+    from leadpact.stats import workspace_counts
+
+    migrate(get_engine())
+    with session_scope() as session:
+        counts = workspace_counts(session)
+    if as_json:
+        typer.echo(json.dumps(counts))
+        return
+    for name, value in counts.items():
+        typer.echo(f"{name.replace('_', ' '):>20}: {value:,}")
+
+
+@keys_app.command("create")
+def keys_create(
+    scope: str = typer.Option("ingest", help="ingest (write key: can only send events), read or admin."),
+    name: str = typer.Option("default", help="A label for the key."),
+) -> None:
+    """Create an API key and print it alone on the last line (it is shown only once)."""
+    from leadpact.keys.service import create_key
+
+    migrate(get_engine())
+    try:
+        with session_scope() as session:
+            key, secret = create_key(session=session, scope=scope, name=name, now=get_clock().now())
+            typer.echo(f"created {scope} key #{key.id} ({name}); store it now, it is not shown again:", err=True)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (prefix, scope, name, created, revoked)."""
+    from sqlalchemy import select
+
+    from leadpact.keys.models import ApiKey
+
+    migrate(get_engine())
+    with session_scope() as session:
+        for key in session.scalars(select(ApiKey).order_by(ApiKey.id)):
+            revoked = f" revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else ""
+            typer.echo(
+                f"#{key.id}  {key.prefix}…  {key.scope:<7} {key.name}  created {key.created_at:%Y-%m-%d}{revoked}"
+            )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int = typer.Argument(..., help="The key's number from `keys list`.")) -> None:
+    """Revoke an API key."""
+    from leadpact.keys.service import revoke_key
+
+    migrate(get_engine())
+    with session_scope() as session:
+        if not revoke_key(session=session, key_id=key_id, now=get_clock().now()):
+            typer.echo(f"error: no live key #{key_id}", err=True)
+            raise typer.Exit(1)
+    typer.echo(f"revoked key #{key_id}")

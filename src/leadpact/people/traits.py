@@ -1,0 +1,111 @@
+"""How identify and group traits land on a person's and an account's columns."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from leadpact.people.models import Account, Person
+
+# Segment's reserved identify traits (and the snake_case spellings imports use) → person columns.
+PERSON_COLUMNS: dict[str, str] = {
+    "email": "email",
+    "firstName": "first_name",
+    "first_name": "first_name",
+    "lastName": "last_name",
+    "last_name": "last_name",
+    "title": "title",
+    "jobTitle": "title",
+    "job_title": "title",
+    "seniority": "seniority",
+    "department": "department",
+    "country": "country",
+    "phone": "phone",
+}
+ACCOUNT_COLUMNS: dict[str, str] = {
+    "name": "name",
+    "industry": "industry",
+    "employees": "employees",
+    "employee_count": "employees",
+    "employeeCount": "employees",
+    "country": "country",
+}
+
+
+def company_of(traits: dict[str, Any]) -> dict[str, Any]:
+    """Return the company a person's traits describe: `company` as an object, or a bare company name."""
+    company = traits.get("company")
+    if isinstance(company, dict):
+        return company
+    if isinstance(company, str) and company.strip():
+        return {"name": company.strip()}
+    if isinstance(traits.get("company_name"), str):
+        return {"name": traits["company_name"].strip()}
+    return {}
+
+
+def name_key(name: str | None) -> str | None:
+    """Normalise a company name for matching: lower case, no punctuation or legal suffix."""
+    if not name:
+        return None
+    key = re.sub(r"[^a-z0-9 ]+", " ", name.lower())
+    key = re.sub(r"\b(inc|llc|ltd|gmbh|corp|corporation|co|plc|sa|sas|bv|ag|limited)\b", " ", key)
+    key = " ".join(key.split())
+    return key or None
+
+
+def apply_person_traits(person: Person, traits: dict[str, Any]) -> None:
+    """Copy known traits onto the person's columns and merge every trait into `person.traits`."""
+    for trait, column in PERSON_COLUMNS.items():
+        value = traits.get(trait)
+        if value is None or isinstance(value, dict | list) or value == "":
+            continue
+        text = str(value).strip()
+        if column == "email":
+            text = text.lower()
+        setattr(person, column, text[:320])
+    if "name" in traits and isinstance(traits["name"], str) and not person.first_name:
+        first, _, last = traits["name"].strip().partition(" ")
+        person.first_name, person.last_name = first or None, last or person.last_name
+    company = company_of(traits)
+    if company.get("name"):
+        person.company_name = str(company["name"])[:255]
+    person.traits = {**(person.traits or {}), **traits}
+
+
+def apply_account_traits(account: Account, traits: dict[str, Any], *, overwrite: bool = True) -> None:
+    """Copy known company traits onto the account's columns (only filling gaps when `overwrite` is off)."""
+    for trait, column in ACCOUNT_COLUMNS.items():
+        value = traits.get(trait)
+        if value is None or value == "" or isinstance(value, dict | list):
+            continue
+        if not overwrite and getattr(account, column) is not None:
+            continue
+        if column == "employees":
+            value = _as_int(value)
+            if value is None:
+                continue
+        else:
+            value = str(value).strip()[:255]
+        setattr(account, column, value)
+    if account.name:
+        account.name_key = name_key(account.name)
+    extra = {k: v for k, v in traits.items() if k not in ACCOUNT_COLUMNS}
+    if extra:
+        account.traits = {**(account.traits or {}), **extra}
+
+
+def website_domain(traits: dict[str, Any]) -> str | None:
+    """Return the bare domain of a company's `website` or `domain` trait."""
+    value = traits.get("domain") or traits.get("website")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    host = value.strip().lower().split("//", 1)[-1].split("/", 1)[0]
+    return host.removeprefix("www.") or None
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(float(str(value).replace(",", "")))
+    except ValueError:
+        return None
