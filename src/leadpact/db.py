@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
@@ -70,7 +71,9 @@ def make_engine(url: str | None = None) -> Engine:
     """Create an engine for `url` (default: LEADPACT_DATABASE_URL), tuned for the backend."""
     url = normalise_url(url or get_settings().database_url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_dump_json
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,10 +83,19 @@ def make_engine(url: str | None = None) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Fewer, larger WAL checkpoints and a bigger page cache: ingest commits every batch.
+            cursor.execute("PRAGMA wal_autocheckpoint=8000")
+            cursor.execute("PRAGMA cache_size=-65536")
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, json_serializer=_dump_json)
+
+
+def _dump_json(value: Any) -> str:
+    # orjson is several times faster than the standard library on the event documents ingest writes.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 _engines: dict[str, Engine] = {}
@@ -133,3 +145,34 @@ def migrate(engine: Engine | None = None) -> str:
         command.upgrade(config, "head")
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision() or ""
+
+
+def insert_rows(
+    connection: Any, table: Any, rows: list[dict[str, Any]], *, skip_conflicts_on: str | None = None
+) -> int:
+    """Insert many rows through the driver's executemany, skipping SQLAlchemy's per-row compilation;
+    with `skip_conflicts_on`, rows whose key already exists are skipped. Returns the rows inserted."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join([placeholder(connection)] * len(columns))})"
+    )
+    if skip_conflicts_on:
+        sql += f" ON CONFLICT ({skip_conflicts_on}) DO NOTHING"
+    processors = bind_processors(connection, table, columns)
+    params = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)) for row in rows]
+    cursor = connection.exec_driver_sql(sql, params)
+    return cursor.rowcount
+
+
+def placeholder(connection: Any) -> str:
+    """The positional placeholder of the connection's driver (`?` for sqlite3, `%s` for psycopg)."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def bind_processors(connection: Any, table: Any, columns: list[str]) -> list[Any]:
+    """Each column's bind processor (JSON encoding, UTC timestamps) for the connection's dialect."""
+    dialect = connection.dialect
+    return [table.c[name].type._cached_bind_processor(dialect) for name in columns]

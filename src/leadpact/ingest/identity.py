@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from leadpact.db import insert_rows
 from leadpact.ingest.messages import Message
 from leadpact.ingest.models import Event
 from leadpact.people.models import Identity, Person
@@ -22,20 +23,29 @@ class IdentityResolver:
         self.now = now
         self.person_of: dict[Key, int] = {}
         self.merged: dict[int, int] = {}
+        # People first seen in this batch get a negative placeholder id until `save` inserts them all at once.
+        self.placeholders = 0
+        self.new_links: dict[Key, int] = {}
+        self.user_ids: list[tuple[int, str, datetime]] = []
+        # People this batch knows to be identified (a user id or an email), placeholders included.
+        self.known: set[int] = set()
 
     def preload(self, messages: list[Message]) -> None:
         """Load every known identifier the batch mentions in one query."""
         keys = {key for message in messages for key in [*identifiers(message), *previous_keys(message)]}
-        keys_list = list(keys)
-        for start in range(0, len(keys_list), 500):
-            chunk = keys_list[start : start + 500]
+        values = sorted({value for _kind, value in keys})
+        table = Identity.__table__
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            # By value alone: the (value, kind) unique index serves it, and the kind is checked here.
             rows = self.session.execute(
-                select(Identity.kind, Identity.value, Identity.person_id).where(
-                    tuple_(Identity.kind, Identity.value).in_(chunk)
-                )
+                select(table.c.kind, table.c.value, table.c.person_id).where(table.c.value.in_(chunk))
             )
             for kind, value, person_id in rows:
-                self.person_of[(kind, value)] = person_id
+                if (kind, value) in keys:
+                    self.person_of[(kind, value)] = person_id
+                    if kind != "anonymous_id":
+                        self.known.add(person_id)
 
     def resolve(self, message: Message) -> int:
         """Return the person id for a message, creating or merging people as its identifiers require."""
@@ -61,37 +71,86 @@ class IdentityResolver:
             if self.person_of.get(key) is None:
                 self._link(key, person_id)
                 if key[0] == "user_id" and key[1] == message.user_id:
-                    person = self.session.get(Person, person_id)
-                    if person is not None and person.user_id is None:
-                        person.user_id = key[1]
-                        person.identified_at = person.identified_at or message.timestamp
+                    self.user_ids.append((person_id, key[1], message.timestamp))
         return person_id
 
-    def _current(self, person_id: int) -> int:
+    def current(self, person_id: int) -> int:
+        """Return the id a person now goes by, following merges and saved placeholders."""
         while person_id in self.merged:
             person_id = self.merged[person_id]
         return person_id
 
+    def save(self) -> None:
+        """Insert the batch's new people and identifiers in two statements and retire the placeholders."""
+        pending = sorted({self.current(p) for p in self.new_links.values() if self.current(p) < 0}, reverse=True)
+        if pending:
+            rows = [
+                {"traits": {}, "status": "anonymous", "created_at": self.now, "updated_at": self.now} for _ in pending
+            ]
+            people = Person.__table__
+            ids = self.session.connection().execute(
+                insert(people).returning(people.c.id, sort_by_parameter_order=True), rows
+            )
+            for placeholder, person_id in zip(pending, ids.scalars(), strict=True):
+                self.merged[placeholder] = person_id
+        links = [
+            {"kind": key[0], "value": key[1], "person_id": self.current(person_id), "created_at": self.now}
+            for key, person_id in self.new_links.items()
+        ]
+        insert_rows(self.session.connection(), Identity.__table__, links)
+        for key in self.new_links:
+            self.person_of[key] = self.current(self.person_of[key])
+        self.new_links.clear()
+        for person_id, user_id, at in self.user_ids:
+            person = self.session.get(Person, self.current(person_id))
+            if person is not None and person.user_id is None:
+                person.user_id = user_id
+                person.identified_at = person.identified_at or at
+
+    _current = current
+
     def _create(self, message: Message) -> int:
-        person = Person(traits={}, status="anonymous", created_at=self.now, updated_at=self.now)
-        self.session.add(person)
-        self.session.flush()
-        return person.id
+        self.placeholders -= 1
+        return self.placeholders
 
     def _link(self, key: Key, person_id: int) -> None:
-        self.session.add(Identity(kind=key[0], value=key[1], person_id=person_id, created_at=self.now))
+        self.new_links[key] = person_id
         self.person_of[key] = person_id
+        if key[0] != "anonymous_id":
+            self.known.add(person_id)
+
+    def _identified(self, person_id: int) -> bool:
+        if person_id in self.known:
+            return True
+        if person_id < 0:
+            return False
+        person = self.session.get(Person, person_id)
+        return person is not None and bool(person.user_id or person.email)
 
     def _merge(self, first: int, second: int, *, forced: bool) -> int:
         """Merge two people into one; only an alias may merge two people who are both identified."""
         if first == second:
             return first
+        if self._identified(first) and self._identified(second) and not forced:
+            # A shared device or a reused anonymous id must not fuse two known people: the message's
+            # strongest identifier (its userId) decides whose event it is.
+            return first
+        if first < 0 or second < 0:
+            # A person new in this batch has no stored history: fold it into the other one.
+            keep, drop = (second, first) if first < 0 and second > 0 else (first, second)
+            if drop in self.known:
+                self.known.add(keep)
+            self.merged[drop] = keep
+            for key, person_id in self.person_of.items():
+                if person_id == drop:
+                    self.person_of[key] = keep
+            for key, person_id in self.new_links.items():
+                if person_id == drop:
+                    self.new_links[key] = keep
+            return keep
         a, b = self.session.get(Person, first), self.session.get(Person, second)
         assert a is not None and b is not None
-        a_known, b_known = _is_identified(a), _is_identified(b)
-        if a_known and b_known and not forced:
-            # A shared device or a reused anonymous id must not fuse two known people.
-            return first if a.user_id or a.email else second
+        a_known, b_known = self._identified(first), self._identified(second)
         keep, drop = (a, b) if (a_known or not b_known) else (b, a)
         if forced and a_known and b_known:
             keep, drop = (a, b) if a.id < b.id else (b, a)
@@ -138,6 +197,8 @@ class IdentityResolver:
         self.session.execute(delete(Person).where(Person.id == drop.id))
         self.session.expunge(drop)
         self.merged[drop.id] = keep.id
+        if drop.id in self.known:
+            self.known.add(keep.id)
         for key, person_id in self.person_of.items():
             if person_id == drop.id:
                 self.person_of[key] = keep.id
@@ -161,7 +222,3 @@ def previous_keys(message: Message) -> list[Key]:
     if message.type != "alias" or message.previous_id is None:
         return []
     return [("user_id", message.previous_id), ("anonymous_id", message.previous_id)]
-
-
-def _is_identified(person: Person) -> bool:
-    return bool(person.user_id or person.email)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from leadpact.db import bind_processors, get_engine, insert_rows, placeholder, session_scope
 from leadpact.ingest.identity import IdentityResolver
 from leadpact.ingest.messages import Message, MessageError, parse_message
 from leadpact.ingest.models import Event
@@ -100,24 +103,51 @@ def store_messages(
         return result
     resolver = IdentityResolver(session, now=now)
     resolver.preload(fresh)
+    person_ids = [resolver.resolve(message) for message in fresh]
+    resolver.save()
+    # Merges and saved placeholders may have renamed a person id used by an earlier message of this batch.
+    person_ids = [resolver.current(person_id) for person_id in person_ids]
     rows = []
-    for message in fresh:
-        person_id = resolver.resolve(message)
+    for message, person_id in zip(fresh, person_ids, strict=True):
         if message.type in ("identify", "alias") and message.traits:
             _identify(session, person_id, message, now)
         elif message.type == "group" and message.group_id:
             _group(session, person_id, message, now)
         rows.append(_event_row(message, person_id, write_key_id))
     session.flush()
-    # A merge mid-batch may have retired a person id used by an earlier row of this batch.
-    for row in rows:
-        row["person_id"] = resolver._current(row["person_id"])
     result.stored = _insert_events(session, rows)
     result.people = {row["person_id"] for row in rows}
     _touch_people(session, rows, now)
     for listener in _listeners:
         listener(session, result.people, now)
     return result
+
+
+_sqlite_writer = threading.Lock()
+ATTEMPTS = 5
+
+
+def ingest_messages(
+    messages: list[Message], *, now: datetime, write_key_id: int | None = None, engine: Engine | None = None
+) -> IngestResult:
+    """Store messages in their own transaction, retrying when a concurrent writer created the same person."""
+    engine = engine or get_engine()
+    for attempt in range(ATTEMPTS):
+        try:
+            if engine.dialect.name == "sqlite":
+                # SQLite has one writer: queueing here is cheaper than spinning on its file lock.
+                with _sqlite_writer, session_scope(engine) as session:
+                    return store_messages(session, messages, now=now, write_key_id=write_key_id)
+            with session_scope(engine) as session:
+                return store_messages(session, messages, now=now, write_key_id=write_key_id)
+        except (IntegrityError, OperationalError) as error:
+            # Two requests resolved the same new identity at once (or deadlocked): the loser retries and
+            # now finds the winner's rows. Anything that still fails after the retries is a real error.
+            if attempt == ATTEMPTS - 1 or (
+                isinstance(error, OperationalError) and "deadlock" not in str(error) and "locked" not in str(error)
+            ):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _unseen(session: Session, messages: list[Message]) -> list[Message]:
@@ -191,60 +221,46 @@ def _event_row(message: Message, person_id: int, write_key_id: int | None) -> di
 
 def _insert_events(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert events, skipping any messageId a concurrent request stored first."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(Event.__table__)
-        .on_conflict_do_nothing(index_elements=["message_id"])
-        .returning(Event.__table__.c.id)
-    )
-    return len(session.connection().execute(statement, rows).all())
+    return insert_rows(session.connection(), Event.__table__, rows, skip_conflicts_on="message_id")
 
 
 def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
-    """Keep each person's first touch (earliest event's campaign) and last-seen time current."""
-    first: dict[int, dict[str, Any]] = {}
-    last: dict[int, datetime] = {}
+    """Keep each person's first touch (earliest event's campaign) and last-seen time current, in one statement."""
+    touched: dict[int, dict[str, Any]] = {}
     for row in rows:
-        person_id = row["person_id"]
-        if person_id not in first or row["timestamp"] < first[person_id]["t"]:
-            first[person_id] = {
-                "pid": person_id,
-                "t": row["timestamp"],
-                "channel": row["channel"],
-                "source": row["utm_source"],
-                "medium": row["utm_medium"],
+        entry = touched.get(row["person_id"])
+        if entry is None:
+            touched[row["person_id"]] = {
+                "pid": row["person_id"],
+                "t0": row["timestamp"],
+                "t1": row["timestamp"],
+                "ch": row["channel"],
+                "src": row["utm_source"],
+                "med": row["utm_medium"],
             }
-        if person_id not in last or row["timestamp"] > last[person_id]:
-            last[person_id] = row["timestamp"]
+            continue
+        if row["timestamp"] < entry["t0"]:
+            entry.update(t0=row["timestamp"], ch=row["channel"], src=row["utm_source"], med=row["utm_medium"])
+        if row["timestamp"] > entry["t1"]:
+            entry["t1"] = row["timestamp"]
     session.flush()
-    table = Person.__table__
-    session.execute(
-        update(table)
-        .where(
-            and_(
-                table.c.id == bindparam("pid"),
-                or_(table.c.first_seen_at.is_(None), table.c.first_seen_at > bindparam("t")),
-            )
-        )
-        .values(
-            first_seen_at=bindparam("t"),
-            first_touch_channel=bindparam("channel"),
-            first_touch_source=bindparam("source"),
-            first_touch_medium=bindparam("medium"),
-        ),
-        list(first.values()),
-        execution_options={"synchronize_session": False},
+    connection = session.connection()
+    mark = placeholder(connection)
+    earlier = f"(first_seen_at IS NULL OR first_seen_at > {mark})"
+    # Written for the driver directly: this statement runs once per touched person on the hot ingest path.
+    sql = (
+        f"UPDATE people SET "
+        f"first_touch_channel = CASE WHEN {earlier} THEN {mark} ELSE first_touch_channel END, "
+        f"first_touch_source = CASE WHEN {earlier} THEN {mark} ELSE first_touch_source END, "
+        f"first_touch_medium = CASE WHEN {earlier} THEN {mark} ELSE first_touch_medium END, "
+        f"first_seen_at = CASE WHEN {earlier} THEN {mark} ELSE first_seen_at END, "
+        f"last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < {mark} THEN {mark} ELSE last_seen_at END, "
+        f"updated_at = {mark} WHERE id = {mark}"
     )
-    session.execute(
-        update(table)
-        .where(
-            and_(
-                table.c.id == bindparam("pid"),
-                or_(table.c.last_seen_at.is_(None), table.c.last_seen_at < bindparam("t")),
-            )
-        )
-        .values(last_seen_at=bindparam("t"), updated_at=now),
-        [{"pid": pid, "t": t} for pid, t in last.items()],
-        execution_options={"synchronize_session": False},
-    )
+    to_time = bind_processors(connection, Person.__table__, ["first_seen_at"])[0] or (lambda value: value)
+    stamp = to_time(now)
+    params = []
+    for entry in touched.values():
+        t0, t1 = to_time(entry["t0"]), to_time(entry["t1"])
+        params.append((t0, entry["ch"], t0, entry["src"], t0, entry["med"], t0, t0, t1, t1, stamp, entry["pid"]))
+    connection.exec_driver_sql(sql, params)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from leadpact.clock import get_clock
 from leadpact.config import get_settings
 from leadpact.db import session_scope
-from leadpact.ingest.service import IngestResult, Rejected, parse_batch, store_messages
+from leadpact.ingest.service import IngestResult, Rejected, ingest_messages, parse_batch
 from leadpact.keys.service import find_key
 
 router = APIRouter(tags=["tracking"])
@@ -118,8 +118,7 @@ def _ingest(raws: list[Any], data: dict[str, Any], key_id: int, endpoint_type: s
         batch_context=context,
         batch_sent_at=data.get("sentAt") if endpoint_type is None else None,
     )
-    with session_scope() as session:
-        result = store_messages(session, messages, now=now, write_key_id=key_id)
+    result = ingest_messages(messages, now=now, write_key_id=key_id)
     result.rejected = rejected
     return result
 

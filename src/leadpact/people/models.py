@@ -64,7 +64,8 @@ class Identity(Base):
     """One identifier of a person: an anonymous id, a user id or an email; unique per kind."""
 
     __tablename__ = "identities"
-    __table_args__ = (UniqueConstraint("kind", "value", name="uq_identities_kind_value"),)
+    # value first: identity lookups ask for a set of values at once.
+    __table_args__ = (UniqueConstraint("value", "kind", name="uq_identities_value_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

@@ -215,10 +215,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("message_id", name=op.f("uq_events_message_id")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_events_anonymous_id"), ["anonymous_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_events_event"), ["event"], unique=False)
         batch_op.create_index("ix_events_person_timestamp", ["person_id", "timestamp"], unique=False)
-        batch_op.create_index(batch_op.f("ix_events_timestamp"), ["timestamp"], unique=False)
 
     op.create_table(
         "identities",
@@ -231,7 +228,7 @@ def upgrade() -> None:
             ["person_id"], ["people.id"], name=op.f("fk_identities_person_id_people"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identities")),
-        sa.UniqueConstraint("kind", "value", name="uq_identities_kind_value"),
+        sa.UniqueConstraint("value", "kind", name="uq_identities_value_kind"),
     )
     with op.batch_alter_table("identities", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_identities_person_id"), ["person_id"], unique=False)
@@ -244,10 +241,7 @@ def downgrade() -> None:
 
     op.drop_table("identities")
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_events_timestamp"))
         batch_op.drop_index("ix_events_person_timestamp")
-        batch_op.drop_index(batch_op.f("ix_events_event"))
-        batch_op.drop_index(batch_op.f("ix_events_anonymous_id"))
 
     op.drop_table("events")
     with op.batch_alter_table("people", schema=None) as batch_op:
