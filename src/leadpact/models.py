@@ -3,7 +3,12 @@
 from leadpact.db import Base
 from leadpact.ingest.models import Event
 from leadpact.keys.models import ApiKey
+from leadpact.lifecycle.models import Transition
 from leadpact.org.models import Rep, Team, User
+from leadpact.pact.models import Evaluation, PactActivation, PactApproval, PactVersion
 from leadpact.people.models import Account, ContentAsset, Identity, Person
 
-__all__ = ["Account", "ApiKey", "Base", "ContentAsset", "Event", "Identity", "Person", "Rep", "Team", "User"]
+__all__ = [
+    "Account", "ApiKey", "Base", "ContentAsset", "Evaluation", "Event", "Identity", "PactActivation", "PactApproval",
+    "PactVersion", "Person", "Rep", "Team", "Transition", "User",
+]

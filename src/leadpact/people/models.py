@@ -49,6 +49,8 @@ class Person(Base):
     company_name: Mapped[str | None] = mapped_column(String(255))
     traits: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(32), default="anonymous", index=True)
+    # How many events the person has: lets a process trust its cached history only while nobody else wrote.
+    event_count: Mapped[int] = mapped_column(default=0)
     # First-touch attribution: the campaign of the person's earliest event.
     first_touch_channel: Mapped[str | None] = mapped_column(String(64))
     first_touch_source: Mapped[str | None] = mapped_column(String(120))

@@ -1,0 +1,94 @@
+"""The lifecycle: one declared table, one transition function, an audit trail nobody can edit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from leadpact.lifecycle.service import TransitionRefused, history, move
+from leadpact.lifecycle.states import AUTOMATIC, RANK, Status, is_allowed
+from leadpact.people.models import Person
+
+NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+def new_person(session, status="anonymous"):
+    person = Person(traits={}, status=status, created_at=NOW, updated_at=NOW)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def test_automatic_moves_only_go_forward():
+    for source, target in AUTOMATIC:
+        assert RANK[target] > RANK[source], (source, target)
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "automatic", "allowed"),
+    [
+        ("anonymous", "known", True, True),
+        ("known", "mql", True, True),
+        ("mql", "hot", True, True),
+        ("hot", "mql", True, False),
+        ("mql", "engaged", True, False),
+        ("engaged", "needs_context", True, True),
+        ("needs_context", "mql", True, True),
+        ("mql", "needs_context", True, False),
+        ("nurture", "mql", True, True),
+        ("handed_off", "accepted", True, False),
+        ("handed_off", "accepted", False, True),
+        ("handed_off", "rejected", False, True),
+        ("rejected", "nurture", False, True),
+        ("rejected", "nurture", True, False),
+        ("opportunity", "won", False, True),
+        ("won", "lost", False, False),
+        ("accepted", "handed_off", False, False),
+    ],
+)
+def test_transition_table(source, target, automatic, allowed):
+    assert is_allowed(Status(source), Status(target), automatic=automatic) is allowed
+
+
+def test_move_appends_an_audit_row_in_the_same_transaction(session):
+    person = new_person(session)
+    move(session=session, person=person, to="known", at=NOW, pact_version=1, triggering_message_id="m1",
+         reasons={"email": True})
+    move(session=session, person=person, to="mql", at=NOW, pact_version=1, reasons={"matched": ["demo"]})
+    session.flush()
+    trail = history(session=session, person_id=person.id)
+    assert [(t.from_status, t.to_status, t.actor, t.pact_version) for t in trail] == [
+        ("anonymous", "known", "system", 1), ("known", "mql", "system", 1)]
+    assert trail[0].triggering_message_id == "m1" and trail[1].reasons == {"matched": ["demo"]}
+    assert person.status == "mql"
+    session.rollback()
+    assert history(session=session, person_id=person.id) == []
+
+
+def test_refused_move_changes_nothing(session):
+    person = new_person(session, status="hot")
+    with pytest.raises(TransitionRefused, match="automatic move hot → mql is not allowed"):
+        move(session=session, person=person, to="mql", at=NOW)
+    assert person.status == "hot"
+    assert history(session=session, person_id=person.id) == []
+
+
+def test_people_make_explicit_moves(session):
+    person = new_person(session, status="handed_off")
+    move(session=session, person=person, to="rejected", at=NOW, actor="user:7", reasons={"reason": "no_budget"})
+    move(session=session, person=person, to="nurture", at=NOW, actor="user:7")
+    session.flush()
+    assert [t.actor for t in history(session=session, person_id=person.id)] == ["user:7", "user:7"]
+
+
+@pytest.mark.parametrize("statement", ["UPDATE lifecycle_transitions SET to_status = 'won'",
+                                       "DELETE FROM lifecycle_transitions"])
+def test_the_database_refuses_edits_to_the_audit_trail(session, statement):
+    person = new_person(session)
+    move(session=session, person=person, to="known", at=NOW)
+    session.flush()
+    with pytest.raises(DatabaseError, match="append-only"):
+        session.execute(text(statement))
