@@ -201,3 +201,13 @@ def test_first_touch_is_the_earliest_campaign(session):
     [person] = people(session)
     assert (person.first_touch_channel, person.first_touch_source) == ("paid_search", "google")
     assert person.last_seen_at == datetime(2026, 9, 5, tzinfo=UTC)
+
+
+def test_event_count_follows_merges(session):
+    ingest(session, {"type": "page", "anonymousId": "a", "messageId": "p1"},
+           {"type": "page", "anonymousId": "a", "messageId": "p2"})
+    ingest(session, {"type": "identify", "userId": "u", "messageId": "i1", "traits": {"email": "e@x.io"}})
+    ingest(session, {"type": "track", "userId": "u", "anonymousId": "a", "event": "x", "messageId": "t1"})
+    [person] = people(session)
+    session.refresh(person)
+    assert person.event_count == 4

@@ -82,11 +82,25 @@ class IdentityResolver:
 
     def save(self) -> None:
         """Insert the batch's new people and identifiers in two statements and retire the placeholders."""
+        user_ids: dict[int, tuple[str, datetime]] = {}
+        for person_id, user_id, at in self.user_ids:
+            user_ids.setdefault(self.current(person_id), (user_id, at))
+        self.user_ids.clear()
         pending = sorted({self.current(p) for p in self.new_links.values() if self.current(p) < 0}, reverse=True)
         if pending:
-            rows = [
-                {"traits": {}, "status": "anonymous", "created_at": self.now, "updated_at": self.now} for _ in pending
-            ]
+            rows = []
+            for placeholder in pending:
+                user_id, at = user_ids.pop(placeholder, (None, None))
+                rows.append(
+                    {
+                        "traits": {},
+                        "status": "anonymous",
+                        "user_id": user_id,
+                        "identified_at": at,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
             people = Person.__table__
             ids = self.session.connection().execute(
                 insert(people).returning(people.c.id, sort_by_parameter_order=True), rows
@@ -101,11 +115,17 @@ class IdentityResolver:
         for key in self.new_links:
             self.person_of[key] = self.current(self.person_of[key])
         self.new_links.clear()
-        for person_id, user_id, at in self.user_ids:
+        # People already stored who sent their first userId in this batch.
+        for person_id, (user_id, at) in user_ids.items():
             person = self.session.get(Person, self.current(person_id))
             if person is not None and person.user_id is None:
                 person.user_id = user_id
                 person.identified_at = person.identified_at or at
+
+    def holds(self, key: Key, person_id: int) -> bool:
+        """Tell whether an identifier belongs to this person (after merges)."""
+        owner = self.person_of.get(key)
+        return owner is not None and self.current(owner) == self.current(person_id)
 
     _current = current
 
@@ -192,6 +212,7 @@ class IdentityResolver:
         if drop.last_seen_at and (keep.last_seen_at is None or drop.last_seen_at > keep.last_seen_at):
             keep.last_seen_at = drop.last_seen_at
         keep.traits = {**(drop.traits or {}), **(keep.traits or {})}
+        keep.event_count = (keep.event_count or 0) + (drop.event_count or 0)
         keep.updated_at = self.now
         self.session.flush()
         self.session.execute(delete(Person).where(Person.id == drop.id))

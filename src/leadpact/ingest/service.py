@@ -107,10 +107,14 @@ def store_messages(
     resolver.save()
     # Merges and saved placeholders may have renamed a person id used by an earlier message of this batch.
     person_ids = [resolver.current(person_id) for person_id in person_ids]
+    # Load everyone an identify or group will change in one query rather than one each.
+    changing = {p for m, p in zip(fresh, person_ids, strict=True) if m.type in ("identify", "alias", "group")}
+    if changing:
+        session.scalars(select(Person).where(Person.id.in_(changing))).all()
     rows = []
     for message, person_id in zip(fresh, person_ids, strict=True):
         if message.type in ("identify", "alias") and message.traits:
-            _identify(session, person_id, message, now)
+            _identify(session, person_id, message, resolver, now)
         elif message.type == "group" and message.group_id:
             _group(session, person_id, message, now)
         rows.append(_event_row(message, person_id, write_key_id))
@@ -164,16 +168,14 @@ def _unseen(session: Session, messages: list[Message]) -> list[Message]:
     return fresh
 
 
-def _identify(session: Session, person_id: int, message: Message, now: datetime) -> None:
+def _identify(session: Session, person_id: int, message: Message, resolver: IdentityResolver, now: datetime) -> None:
     person = session.get(Person, person_id)
     assert person is not None
     email = message.email
-    if email and person.email != email:
-        # The email is unique: another (identified) person already holding it keeps it.
-        holder = session.scalar(select(Person.id).where(Person.email == email))
-        traits = dict(message.traits) if holder is None else {k: v for k, v in message.traits.items() if k != "email"}
-    else:
-        traits = message.traits
+    traits = message.traits
+    if email and not resolver.holds(("email", email), person_id):
+        # The email belongs to another identified person (a shared device): it stays theirs.
+        traits = {k: v for k, v in traits.items() if k != "email"}
     apply_person_traits(person, traits)
     if person.email and person.identified_at is None:
         person.identified_at = message.timestamp
@@ -231,6 +233,7 @@ def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -
         entry = touched.get(row["person_id"])
         if entry is None:
             touched[row["person_id"]] = {
+                "n": 1,
                 "pid": row["person_id"],
                 "t0": row["timestamp"],
                 "t1": row["timestamp"],
@@ -239,6 +242,7 @@ def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -
                 "med": row["utm_medium"],
             }
             continue
+        entry["n"] += 1
         if row["timestamp"] < entry["t0"]:
             entry.update(t0=row["timestamp"], ch=row["channel"], src=row["utm_source"], med=row["utm_medium"])
         if row["timestamp"] > entry["t1"]:
@@ -255,12 +259,14 @@ def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -
         f"first_touch_medium = CASE WHEN {earlier} THEN {mark} ELSE first_touch_medium END, "
         f"first_seen_at = CASE WHEN {earlier} THEN {mark} ELSE first_seen_at END, "
         f"last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < {mark} THEN {mark} ELSE last_seen_at END, "
-        f"updated_at = {mark} WHERE id = {mark}"
+        f"event_count = event_count + {mark}, updated_at = {mark} WHERE id = {mark}"
     )
     to_time = bind_processors(connection, Person.__table__, ["first_seen_at"])[0] or (lambda value: value)
     stamp = to_time(now)
     params = []
     for entry in touched.values():
         t0, t1 = to_time(entry["t0"]), to_time(entry["t1"])
-        params.append((t0, entry["ch"], t0, entry["src"], t0, entry["med"], t0, t0, t1, t1, stamp, entry["pid"]))
+        params.append(
+            (t0, entry["ch"], t0, entry["src"], t0, entry["med"], t0, t0, t1, t1, entry["n"], stamp, entry["pid"])
+        )
     connection.exec_driver_sql(sql, params)
