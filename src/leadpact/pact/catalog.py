@@ -1,0 +1,105 @@
+"""The content catalog as the engine reads it: assets by id and by page path."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from leadpact.pact.values import is_missing
+
+
+def normalise_path(path: Any) -> str | None:
+    """Return a page path in comparable form: no query or fragment, no trailing slash, lower case."""
+    if not isinstance(path, str) or is_missing(path):
+        return None
+    text = path.strip()
+    if "://" in text:
+        text = urlsplit(text).path or "/"
+    text = text.split("?", 1)[0].split("#", 1)[0]
+    # marketing writes /Pricing/ and /pricing alike; paths are compared the forgiving way
+    text = text.rstrip("/").lower() or "/"
+    return text if text.startswith("/") else "/" + text
+
+
+def event_path(event: Mapping[str, Any]) -> str | None:
+    """Return the normalised page path an event names (properties.path, else context.page.path)."""
+    properties = event.get("properties") or {}
+    path = properties.get("path") if isinstance(properties, Mapping) else None
+    if is_missing(path):
+        context = event.get("context") or {}
+        page = context.get("page") if isinstance(context, Mapping) else None
+        path = page.get("path") if isinstance(page, Mapping) else None
+    return normalise_path(path)
+
+
+def event_asset_id(event: Mapping[str, Any]) -> str | None:
+    """Return the asset id an event carries in properties.asset_id, as text."""
+    properties = event.get("properties") or {}
+    asset_id = properties.get("asset_id") if isinstance(properties, Mapping) else None
+    return None if is_missing(asset_id) or isinstance(asset_id, dict | list) else str(asset_id)
+
+
+class Catalog:
+    """Content assets indexed by id and by normalised page path; build once, share across evaluations."""
+
+    __slots__ = ("by_id", "by_path")
+
+    def __init__(self, assets: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.by_id: dict[str, Mapping[str, Any]] = {str(k): v for k, v in (assets or {}).items()}
+        self.by_path: dict[str, Mapping[str, Any]] = {}
+        for asset in self.by_id.values():
+            path = normalise_path(asset.get("path"))
+            if path is not None:
+                self.by_path.setdefault(path, asset)
+
+    @classmethod
+    def of(cls, content: Catalog | Mapping[str, Mapping[str, Any]] | None) -> Catalog:
+        """Return `content` as a Catalog, indexing it when it is a plain mapping."""
+        return content if isinstance(content, Catalog) else cls(content)
+
+    def asset_for(self, event: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Return the catalog asset an event names, by asset id or page path, or None."""
+        asset_id = event_asset_id(event)
+        if asset_id is not None and asset_id in self.by_id:
+            return self.by_id[asset_id]
+        path = event_path(event)
+        return self.by_path.get(path) if path is not None else None
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+
+def assets_from(data: Any) -> dict[str, dict[str, Any]]:
+    """Return assets keyed by id from a list of assets, `{assets: [...]}`, or a mapping id → asset."""
+    if isinstance(data, Mapping) and isinstance(data.get("assets"), list):
+        data = data["assets"]
+    if isinstance(data, Mapping):
+        return {str(key): {"id": str(key), **dict(value)} for key, value in data.items() if isinstance(value, Mapping)}
+    if isinstance(data, list):
+        assets = {}
+        for item in data:
+            if not isinstance(item, Mapping) or is_missing(item.get("id")):
+                raise ValueError(f"every asset needs an id: {item!r}")
+            assets[str(item["id"])] = dict(item)
+        return assets
+    raise ValueError("a content catalog is a list of assets or a mapping of id to asset")
+
+
+def load_content(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Return the content catalog in a .yaml/.yml, .json, .jsonl or .csv file, keyed by asset id."""
+    file = Path(path)
+    text = file.read_text(encoding="utf-8")
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        return assets_from([row for row in csv.DictReader(text.splitlines())])
+    if suffix == ".jsonl":
+        return assets_from([json.loads(line) for line in text.splitlines() if line.strip()])
+    if suffix == ".json":
+        return assets_from(json.loads(text))
+    return assets_from(yaml.safe_load(text))
