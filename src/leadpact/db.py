@@ -72,7 +72,10 @@ def make_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or get_settings().database_url)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_dump_json
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=_dump_json,
+            json_deserializer=orjson.loads,
         )
 
         @event.listens_for(engine, "connect")
@@ -90,7 +93,14 @@ def make_engine(url: str | None = None) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, json_serializer=_dump_json)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        json_serializer=_dump_json,
+        json_deserializer=orjson.loads,
+    )
 
 
 def _dump_json(value: Any) -> str:
@@ -161,9 +171,7 @@ def insert_rows(
     )
     if skip_conflicts_on:
         sql += f" ON CONFLICT ({skip_conflicts_on}) DO NOTHING"
-    processors = bind_processors(connection, table, columns)
-    params = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)) for row in rows]
-    cursor = connection.exec_driver_sql(sql, params)
+    cursor = connection.exec_driver_sql(sql, driver_params(connection, table, columns, rows))
     return cursor.rowcount
 
 
@@ -176,3 +184,23 @@ def bind_processors(connection: Any, table: Any, columns: list[str]) -> list[Any
     """Each column's bind processor (JSON encoding, UTC timestamps) for the connection's dialect."""
     dialect = connection.dialect
     return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+
+
+def upsert_rows(connection: Any, table: Any, rows: list[dict[str, Any]], *, key: str) -> None:
+    """Insert rows, or update every other column where a row with the same `key` exists (one executemany)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    mark = placeholder(connection)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+    connection.exec_driver_sql(sql, driver_params(connection, table, columns, rows))
+
+
+def driver_params(connection: Any, table: Any, columns: list[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows as positional tuples with each column's bind processing applied, ready for the driver."""
+    processors = bind_processors(connection, table, columns)
+    return [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)) for row in rows]

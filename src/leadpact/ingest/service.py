@@ -21,8 +21,8 @@ from leadpact.people.accounts import account_for_group, account_for_person
 from leadpact.people.models import Person
 from leadpact.people.traits import apply_person_traits
 
-# Called with the ids of the people whose history changed, inside the ingest transaction.
-PeopleChanged = Callable[[Session, set[int], datetime], None]
+# Called inside the ingest transaction with each touched person's new events (Segment-shape mappings).
+PeopleChanged = Callable[[Session, dict[int, list[dict[str, Any]]], datetime], None]
 _listeners: list[PeopleChanged] = []
 
 
@@ -30,6 +30,12 @@ def on_people_changed(listener: PeopleChanged) -> None:
     """Register a function run after each stored batch with the people it touched (live evaluation)."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def remove_listener(listener: PeopleChanged) -> None:
+    """Stop calling a listener registered with `on_people_changed`."""
+    if listener in _listeners:
+        _listeners.remove(listener)
 
 
 @dataclass
@@ -120,10 +126,13 @@ def store_messages(
         rows.append(_event_row(message, person_id, write_key_id))
     session.flush()
     result.stored = _insert_events(session, rows)
-    result.people = {row["person_id"] for row in rows}
+    new_events: dict[int, list[dict[str, Any]]] = {}
+    for message, row in zip(fresh, rows, strict=True):
+        new_events.setdefault(row["person_id"], []).append(message.as_event())
+    result.people = set(new_events)
     _touch_people(session, rows, now)
     for listener in _listeners:
-        listener(session, result.people, now)
+        listener(session, new_events, now)
     return result
 
 

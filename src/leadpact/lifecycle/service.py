@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from leadpact.db import driver_params, insert_rows, placeholder
 from leadpact.lifecycle.models import Transition
 from leadpact.lifecycle.states import Status, is_allowed
 from leadpact.people.models import Person
@@ -17,6 +20,66 @@ SYSTEM = "system"
 
 class TransitionRefused(ValueError):
     """A move the lifecycle table does not allow, with the reason in words."""
+
+
+@dataclass
+class Move:
+    """One requested move of one person."""
+
+    person_id: int
+    from_status: str
+    to_status: str
+    reasons: dict[str, Any] = field(default_factory=dict)
+    triggering_message_id: str | None = None
+
+
+def apply_moves(
+    *, session: Session, moves: list[Move], at: datetime, actor: str = SYSTEM, pact_version: int | None = None
+) -> None:
+    """Make every move and append its audit row, in the caller's transaction; refuse the whole set if any move
+    is not in the table (automatic moves, made by `system`, only go forward)."""
+    automatic = actor == SYSTEM
+    for m in moves:
+        source, target = Status(m.from_status), Status(m.to_status)
+        if source == target or not is_allowed(source, target, automatic=automatic):
+            kind = "automatic" if automatic else "manual"
+            raise TransitionRefused(f"{kind} move {source} → {target} is not allowed for person {m.person_id}")
+    if not moves:
+        return
+    session.flush()
+    connection = session.connection()
+    mark = placeholder(connection)
+    # Guarded by the old status, so a move decided on a stale read changes nothing rather than the wrong thing.
+    stamp = driver_params(connection, Person.__table__, ["updated_at"], [{"updated_at": at}])[0][0]
+    result = connection.exec_driver_sql(
+        f"UPDATE people SET status = {mark}, updated_at = {mark} WHERE id = {mark} AND status = {mark}",
+        [(m.to_status, stamp, m.person_id, m.from_status) for m in moves],
+    )
+    if result.rowcount != len(moves):
+        raise TransitionRefused("a person's status changed while the move was being decided; nothing was moved")
+    insert_rows(
+        connection,
+        Transition.__table__,
+        [
+            {
+                "person_id": m.person_id,
+                "from_status": m.from_status,
+                "to_status": m.to_status,
+                "at": at,
+                "actor": actor,
+                "pact_version": pact_version,
+                "reasons": m.reasons,
+                "triggering_message_id": m.triggering_message_id,
+            }
+            for m in moves
+        ],
+    )
+    by_person = {m.person_id: m for m in moves}
+    for person in list(session.identity_map.values()):
+        if isinstance(person, Person) and person.id in by_person:
+            # Keep loaded objects truthful without a reload; the database already holds these values.
+            set_committed_value(person, "status", by_person[person.id].to_status)
+            set_committed_value(person, "updated_at", at)
 
 
 def move(
@@ -29,25 +92,17 @@ def move(
     pact_version: int | None = None,
     reasons: dict[str, Any] | None = None,
     triggering_message_id: str | None = None,
-) -> Transition:
-    """Move a person to `to` and append the audit row in the caller's transaction; refuse moves not in the table."""
-    source, target = Status(person.status), Status(to)
-    automatic = actor == SYSTEM
-    if source == target or not is_allowed(source, target, automatic=automatic):
-        kind = "automatic" if automatic else "manual"
-        raise TransitionRefused(f"{kind} move {source} → {target} is not allowed for person {person.id}")
-    person.status = target.value
-    person.updated_at = at
-    row = Transition(
-        person_id=person.id, from_status=source.value, to_status=target.value, at=at, actor=actor,
-        pact_version=pact_version, reasons=reasons or {}, triggering_message_id=triggering_message_id,
+) -> None:
+    """Move one person to `to` and append the audit row (see `apply_moves`)."""
+    apply_moves(
+        session=session,
+        at=at,
+        actor=actor,
+        pact_version=pact_version,
+        moves=[Move(person.id, person.status, Status(to).value, reasons or {}, triggering_message_id)],
     )
-    session.add(row)
-    return row
 
 
 def history(*, session: Session, person_id: int) -> list[Transition]:
     """Return a person's audit trail, oldest first."""
-    return list(
-        session.scalars(select(Transition).where(Transition.person_id == person_id).order_by(Transition.id))
-    )
+    return list(session.scalars(select(Transition).where(Transition.person_id == person_id).order_by(Transition.id)))

@@ -29,8 +29,20 @@ S = Status
 
 # How far along the path each state is: automatic moves must go to a higher rank.
 RANK: dict[Status, int] = {
-    S.anonymous: 0, S.known: 1, S.engaged: 2, S.nurture: 2, S.needs_context: 3, S.mql: 4, S.hot: 5,
-    S.handed_off: 6, S.accepted: 7, S.rejected: 7, S.sql: 8, S.opportunity: 9, S.won: 10, S.lost: 10,
+    S.anonymous: 0,
+    S.known: 1,
+    S.engaged: 2,
+    S.nurture: 2,
+    S.needs_context: 3,
+    S.mql: 4,
+    S.hot: 5,
+    S.handed_off: 6,
+    S.accepted: 7,
+    S.rejected: 7,
+    S.sql: 8,
+    S.opportunity: 9,
+    S.won: 10,
+    S.lost: 10,
     S.disqualified: 11,
 }
 

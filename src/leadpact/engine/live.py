@@ -1,0 +1,186 @@
+"""Live evaluation: every stored batch re-evaluates its people under the active pact and moves them."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadpact.db import upsert_rows
+from leadpact.engine.inputs import CatalogCache, account_facts, load_histories, person_facts
+from leadpact.engine.outcome import evaluation_row, reasons, target_status
+from leadpact.lifecycle import SYSTEM, Status, is_allowed
+from leadpact.lifecycle.service import Move, apply_moves
+from leadpact.lifecycle.states import BEFORE_HANDOFF
+from leadpact.pact import Catalog, CompiledPact, Evaluation, compile_pact, evaluate, load_pact
+from leadpact.pact.models import Evaluation as EvaluationRow
+from leadpact.pact.models import PactVersion
+from leadpact.people.models import Account, Person
+
+# Called after moves with (session, person, evaluation, now) for people who entered a qualified state:
+# the handoff domain listens here.
+Qualified = Callable[[Session, Person, Evaluation, datetime], None]
+
+
+class ActivePact:
+    """The active pact version, compiled once and recompiled only when another version becomes active."""
+
+    def __init__(self) -> None:
+        self.version_id: int | None = None
+        self.version: int | None = None
+        self.compiled: CompiledPact | None = None
+
+    def get(self, session: Session) -> tuple[int, CompiledPact] | None:
+        """Return (version number, compiled pact), or None when no version is active."""
+        row = session.execute(
+            select(PactVersion.id, PactVersion.version, PactVersion.source).where(PactVersion.state == "active")
+        ).first()
+        if row is None:
+            return None
+        if row.id != self.version_id:
+            self.compiled = compile_pact(load_pact(row.source))
+            self.version_id, self.version = row.id, row.version
+        assert self.compiled is not None and self.version is not None
+        return self.version, self.compiled
+
+
+class LiveEngine:
+    """Evaluates people as their events arrive, keeping recent histories in memory between batches."""
+
+    def __init__(self, *, history_cache_size: int = 50_000) -> None:
+        self.pact = ActivePact()
+        self.catalog = CatalogCache()
+        self.histories: OrderedDict[int, tuple[int, list[dict[str, Any]]]] = OrderedDict()
+        self.cache_size = history_cache_size
+        self.on_qualified: list[Qualified] = []
+
+    def forget(self) -> None:
+        """Drop cached histories (tests and the demo use a fresh engine per workspace)."""
+        self.histories.clear()
+
+    def __call__(self, session: Session, new_events: dict[int, list[dict[str, Any]]], now: datetime) -> None:
+        """Re-evaluate the people of one stored batch (an ingest listener)."""
+        active = self.pact.get(session)
+        if active is None or not new_events:
+            return
+        version, compiled = active
+        people = session.scalars(
+            select(Person).where(Person.id.in_(list(new_events))).execution_options(populate_existing=True)
+        ).all()
+        histories = self._histories(session, people, new_events)
+        evaluate_and_move(
+            session,
+            people=people,
+            histories=histories,
+            compiled=compiled,
+            version=version,
+            catalog=self.catalog.get(session),
+            now=now,
+            on_qualified=self.on_qualified,
+            triggers={pid: events[-1]["message_id"] for pid, events in new_events.items() if events},
+        )
+
+    def _histories(
+        self, session: Session, people: list[Person], new_events: dict[int, list[dict[str, Any]]]
+    ) -> dict[int, list[dict[str, Any]]]:
+        histories: dict[int, list[dict[str, Any]]] = {}
+        stale = []
+        for person in people:
+            cached = self.histories.get(person.id)
+            fresh = new_events.get(person.id, [])
+            # Trust the cache only when nobody else (another process, a merge) added events meanwhile.
+            if cached is not None and cached[0] + len(fresh) == person.event_count:
+                histories[person.id] = cached[1] + fresh
+            else:
+                stale.append(person.id)
+        histories.update(load_histories(session, stale))
+        for person in people:
+            self.histories[person.id] = (person.event_count, histories[person.id])
+            self.histories.move_to_end(person.id)
+        while len(self.histories) > self.cache_size:
+            self.histories.popitem(last=False)
+        return histories
+
+
+def evaluate_and_move(
+    session: Session,
+    *,
+    people: list[Person],
+    histories: dict[int, list[dict[str, Any]]],
+    compiled: CompiledPact,
+    version: int,
+    catalog: Catalog,
+    now: datetime,
+    on_qualified: list[Qualified] | None = None,
+    triggers: dict[int, str] | None = None,
+) -> dict[str, int]:
+    """Evaluate people, store their evaluations, make the forward moves they earn; return moves counted by kind."""
+    account_ids = {p.account_id for p in people if p.account_id is not None}
+    accounts = (
+        {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))} if account_ids else {}
+    )
+    rows, moves, qualified = [], [], []
+    for person in people:
+        evaluation = evaluate(
+            compiled,
+            person=person_facts(person),
+            account=account_facts(accounts.get(person.account_id or 0)),
+            events=histories.get(person.id, []),
+            content=catalog,
+            as_of=now,
+        )
+        rows.append(evaluation_row(person.id, version, evaluation, now))
+        current, target = Status(person.status), target_status(evaluation)
+        if current in BEFORE_HANDOFF and target != current and is_allowed(current, target, automatic=True):
+            moves.append(
+                Move(person.id, current.value, target.value, reasons(evaluation), (triggers or {}).get(person.id))
+            )
+            if target in (Status.mql, Status.hot):
+                qualified.append((person, evaluation))
+    upsert_rows(session.connection(), EvaluationRow.__table__, rows, key="person_id")
+    apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
+    for person, evaluation in qualified:
+        for listener in on_qualified or []:
+            listener(session, person, evaluation, now)
+    counted: dict[str, int] = {}
+    for m in moves:
+        kind = f"{m.from_status}→{m.to_status}"
+        counted[kind] = counted.get(kind, 0) + 1
+    return counted
+
+
+_engines: dict[str, LiveEngine] = {}
+
+
+def _dispatch(session: Session, new_events: dict[int, list[dict[str, Any]]], now: datetime) -> None:
+    # One engine (and so one history cache) per database: person ids mean nothing across databases.
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    engine = _engines.get(url)
+    if engine is None:
+        engine = _engines[url] = LiveEngine()
+    engine(session, new_events, now)
+
+
+def live_engine(session: Session) -> LiveEngine:
+    """Return the live engine of the session's database (created on first use)."""
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    return _engines.setdefault(url, LiveEngine())
+
+
+def start_live_evaluation() -> None:
+    """Make every stored batch re-evaluate its people under the active pact (idempotent)."""
+    from leadpact.ingest.service import on_people_changed
+
+    on_people_changed(_dispatch)
+
+
+def stop_live_evaluation() -> None:
+    """Stop live evaluation and forget every cached history."""
+    from leadpact.ingest.service import remove_listener
+
+    remove_listener(_dispatch)
+    _engines.clear()
