@@ -47,6 +47,7 @@ class Message:
     utm_source: str | None = None
     utm_medium: str | None = None
     utm_campaign: str | None = None
+    write_key_id: int | None = None
 
     @property
     def email(self) -> str | None:

@@ -59,6 +59,7 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     people: set[int] = field(default_factory=set)
+    stored_ids: set[str] = field(default_factory=set)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as the API reports it."""
@@ -105,6 +106,8 @@ def store_messages(
     result = IngestResult()
     fresh = _unseen(session, messages)
     result.duplicates = len(messages) - len(fresh)
+    # A messageId a concurrent process stored first is skipped by the insert but is stored all the same.
+    result.stored_ids = {m.message_id for m in fresh}
     if not fresh:
         return result
     resolver = IdentityResolver(session, now=now)
@@ -118,12 +121,14 @@ def store_messages(
     if changing:
         session.scalars(select(Person).where(Person.id.in_(changing))).all()
     rows = []
-    for message, person_id in zip(fresh, person_ids, strict=True):
-        if message.type in ("identify", "alias") and message.traits:
-            _identify(session, person_id, message, resolver, now)
-        elif message.type == "group" and message.group_id:
-            _group(session, person_id, message, now)
-        rows.append(_event_row(message, person_id, write_key_id))
+    # Flushed once below, not before every lookup the identify step makes.
+    with session.no_autoflush:
+        for message, person_id in zip(fresh, person_ids, strict=True):
+            if message.type in ("identify", "alias") and message.traits:
+                _identify(session, person_id, message, resolver, now)
+            elif message.type == "group" and message.group_id:
+                _group(session, person_id, message, now)
+            rows.append(_event_row(message, person_id, message.write_key_id or write_key_id))
     session.flush()
     result.stored = _insert_events(session, rows)
     new_events: dict[int, list[dict[str, Any]]] = {}

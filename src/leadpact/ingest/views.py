@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import zlib
@@ -14,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from leadpact.clock import get_clock
 from leadpact.config import get_settings
-from leadpact.db import session_scope
-from leadpact.ingest.service import IngestResult, Rejected, ingest_messages, parse_batch
+from leadpact.db import get_engine, session_scope
+from leadpact.ingest.service import IngestResult, Rejected, parse_batch
+from leadpact.ingest.writer import writer_for
 from leadpact.keys.service import find_key
 
 router = APIRouter(tags=["tracking"])
@@ -108,7 +110,7 @@ def forget_keys() -> None:
     _key_cache.clear()
 
 
-def _ingest(raws: list[Any], data: dict[str, Any], key_id: int, endpoint_type: str | None) -> IngestResult:
+async def _ingest(raws: list[Any], data: dict[str, Any], key_id: int, endpoint_type: str | None) -> IngestResult:
     now = get_clock().now()
     context = data.get("context") if endpoint_type is None and isinstance(data.get("context"), dict) else None
     messages, rejected = parse_batch(
@@ -118,7 +120,11 @@ def _ingest(raws: list[Any], data: dict[str, Any], key_id: int, endpoint_type: s
         batch_context=context,
         batch_sent_at=data.get("sentAt") if endpoint_type is None else None,
     )
-    result = ingest_messages(messages, now=now, write_key_id=key_id)
+    for message in messages:
+        message.write_key_id = key_id
+    result = (
+        await asyncio.wrap_future(writer_for(get_engine()).submit(messages, now=now)) if messages else IngestResult()
+    )
     result.rejected = rejected
     return result
 
@@ -138,7 +144,7 @@ async def _handle(request: Request, endpoint_type: str | None) -> Response:
             raws = [{k: v for k, v in data.items() if k != "writeKey"}]
     except BadRequest as error:
         return _error(error.status, error.message)
-    result = await run_in_threadpool(_ingest, raws, data, key_id, endpoint_type)
+    result = await _ingest(raws, data, key_id, endpoint_type)
     if endpoint_type is not None and result.rejected:
         return _error(400, result.rejected[0].reason)
     return _json(200, result.to_dict())

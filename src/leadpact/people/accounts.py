@@ -32,6 +32,7 @@ def account_for_person(session: Session, *, person: Person, now: datetime) -> Ac
     # The person's own description of the company fills what the account does not know yet.
     apply_account_traits(account, _company_traits(company), overwrite=False)
     account.updated_at = now
+    session.flush()  # later lookups by domain or name in the same batch must see it
     return account
 
 
@@ -50,6 +51,7 @@ def account_for_group(session: Session, *, group_id: str, traits: dict[str, Any]
         account.domain = None if taken else domain
     apply_account_traits(account, traits)
     account.updated_at = now
+    session.flush()  # later lookups by domain or name in the same batch must see it
     return account
 
 
