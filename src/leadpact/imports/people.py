@@ -35,6 +35,7 @@ class PeopleImporter:
         self.now = now
         self.email_row: dict[str, int] = {}
         self.user_id_row: dict[str, int] = {}
+        self.changed: set[int] = set()
 
     def handle(self, number: int, fields: dict[str, Any], extra: dict[str, Any]) -> str:
         """Store or update the person a row describes; return "stored" or "updated", or raise RowRejected."""
@@ -69,6 +70,7 @@ class PeopleImporter:
         self.email_row[address] = number
         if user_id is not None:
             self.user_id_row[user_id] = number
+        self.changed.add(person.id)
         return "stored" if created else "updated"
 
     def _find(self, address: str, user_id: str | None) -> Person | None:

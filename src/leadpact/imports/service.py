@@ -16,6 +16,7 @@ from leadpact.imports.mapping import ColumnMap, MappingCache, build_mapping
 from leadpact.imports.people import PeopleImporter
 from leadpact.imports.readers import Source, SourceRow, open_source
 from leadpact.imports.report import ImportReport, RowRejected
+from leadpact.ingest.service import notify_people_changed
 
 # Called with (rows done so far, estimated total rows or None) as the import goes.
 Progress = Callable[[int, int | None], None]
@@ -38,7 +39,11 @@ def import_people(
 ) -> ImportReport:
     """Upsert people by email from a file and return what happened to each row."""
     now = now or get_clock().now()
-    return _import_rows("people", PeopleImporter(session, now=now), path, columns, sheet, progress)
+    importer = PeopleImporter(session, now=now)
+    report = _import_rows("people", importer, path, columns, sheet, progress)
+    # Imported people are evaluated under the active pact straight away, as if their data had arrived live.
+    notify_people_changed(session, importer.changed, now)
+    return report
 
 
 def import_accounts(

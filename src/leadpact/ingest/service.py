@@ -32,6 +32,13 @@ def on_people_changed(listener: PeopleChanged) -> None:
         _listeners.append(listener)
 
 
+def notify_people_changed(session: Session, person_ids: set[int], now: datetime) -> None:
+    """Tell the listeners that these people changed without new events (an import, a CRM update)."""
+    if person_ids:
+        for listener in _listeners:
+            listener(session, {person_id: [] for person_id in person_ids}, now)
+
+
 def remove_listener(listener: PeopleChanged) -> None:
     """Stop calling a listener registered with `on_people_changed`."""
     if listener in _listeners:

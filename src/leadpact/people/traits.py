@@ -63,7 +63,8 @@ def apply_person_traits(person: Person, traits: dict[str, Any]) -> None:
         text = str(value).strip()
         if column == "email":
             text = text.lower()
-        setattr(person, column, text[:320])
+        # Cut to the column's width: a long trait must not fail the batch; the full value stays in traits.
+        setattr(person, column, text[: Person.__table__.c[column].type.length])
     if "name" in traits and isinstance(traits["name"], str) and not person.first_name:
         first, _, last = traits["name"].strip().partition(" ")
         person.first_name, person.last_name = first or None, last or person.last_name
@@ -86,7 +87,7 @@ def apply_account_traits(account: Account, traits: dict[str, Any], *, overwrite:
             if value is None:
                 continue
         else:
-            value = str(value).strip()[:255]
+            value = str(value).strip()[: Account.__table__.c[column].type.length]
         setattr(account, column, value)
     if account.name:
         account.name_key = name_key(account.name)
