@@ -6,7 +6,9 @@ import typer
 
 from leadpact import operator_commands
 from leadpact.demo import commands as demo_commands
+from leadpact.demo import run as demo_run
 from leadpact.imports import commands as import_commands
+from leadpact.org import commands as org_commands
 from leadpact.pact import commands as pact_commands
 
 app = typer.Typer(
@@ -17,10 +19,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+demo_run.register(app)
 operator_commands.register(app)
 demo_commands.register(app)
 import_commands.register(app)
 pact_commands.register(app)
+org_commands.register(app)
 
 
 def main() -> None:

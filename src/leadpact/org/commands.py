@@ -1,0 +1,99 @@
+"""Commands of this domain, registered on the `leadpact` CLI: `users create|list` and `teams create|list`."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from leadpact.clock import get_clock
+from leadpact.db import get_engine, migrate, session_scope
+from leadpact.org.models import ROLES
+from leadpact.org.service import OrgError, create_team, create_user, list_teams, list_users
+
+users_app = typer.Typer(help="Create and list users (admin, marketing, manager, rep).", no_args_is_help=True)
+teams_app = typer.Typer(help="Create and list sales teams.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to `app`."""
+    app.add_typer(users_app, name="users")
+    app.add_typer(teams_app, name="teams")
+
+
+def _fail(error: Exception) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(2)
+
+
+@users_app.command("create")
+def users_create(
+    email: str = typer.Option(..., "--email", help="The address they sign in and approve with."),
+    name: str = typer.Option(..., "--name", help="Their name, as shown on the pact's approvals."),
+    role: str = typer.Option(..., "--role", help=f"One of {', '.join(ROLES)}."),
+    team: str | None = typer.Option(None, "--team", help="For a rep: the key of their team."),
+) -> None:
+    """Create a user; a rep is also added to the routing pool (in --team when given)."""
+    migrate(get_engine())
+    try:
+        with session_scope() as session:
+            user = create_user(session=session, email=email, name=name, role=role, team=team, now=get_clock().now())
+            summary = f"created {user.role} #{user.id} {user.name} <{user.email}>"
+    except OrgError as error:
+        raise _fail(error) from None
+    typer.echo(summary + (f" in team {team}" if team else ""))
+
+
+@users_app.command("list")
+def users_list(as_json: bool = typer.Option(False, "--json", help="Print one JSON array.")) -> None:
+    """List users: number, email, name, role, team."""
+    migrate(get_engine())
+    with session_scope() as session:
+        rows = [{"id": user.id, "email": user.email, "name": user.name, "role": user.role, "team": team,
+                 "is_active": user.is_active, "created_at": user.created_at.isoformat()}
+                for user, team in list_users(session=session)]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        typer.echo("No users yet: add one with `leadpact users create`.")
+    for row in rows:
+        team = f"  team {row['team']}" if row["team"] else ""
+        inactive = "  (inactive)" if not row["is_active"] else ""
+        typer.echo(f"#{row['id']:<4} {row['role']:<9} {row['email']:<32} {row['name']}{team}{inactive}")
+
+
+@teams_app.command("create")
+def teams_create(
+    key: str = typer.Argument(..., help="Short key the pact's routing uses, e.g. north_america."),
+    name: str = typer.Option(..., "--name", help="The team's name."),
+    manager: str | None = typer.Option(None, "--manager", help="Email of the team's manager (role manager)."),
+    timezone: str = typer.Option("UTC", "--timezone", help="IANA timezone for business hours, e.g. Europe/Berlin."),
+) -> None:
+    """Create a sales team."""
+    migrate(get_engine())
+    try:
+        with session_scope() as session:
+            team = create_team(session=session, key=key, name=name, manager=manager, timezone=timezone,
+                               now=get_clock().now())
+            summary = f"created team {team.key} ({team.name}), timezone {team.timezone}"
+    except OrgError as error:
+        raise _fail(error) from None
+    typer.echo(summary + (f", managed by {manager}" if manager else ""))
+
+
+@teams_app.command("list")
+def teams_list(as_json: bool = typer.Option(False, "--json", help="Print one JSON array.")) -> None:
+    """List teams: key, name, manager, timezone, number of reps."""
+    migrate(get_engine())
+    with session_scope() as session:
+        rows = [{"key": s.team.key, "name": s.team.name, "manager": s.manager_email, "timezone": s.team.timezone,
+                 "reps": s.reps} for s in list_teams(session=session)]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    if not rows:
+        typer.echo("No teams yet: add one with `leadpact teams create`.")
+    for row in rows:
+        typer.echo(f"{row['key']:<20} {row['name']:<28} manager {row['manager'] or '-':<28} "
+                   f"{row['timezone']:<20} {row['reps']} rep(s)")
