@@ -46,6 +46,29 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # SQLite stores SQLAlchemy's text form; writing it directly is several times faster than two layers.
+        def to_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError(f"naive datetime {value!r}: leadpact stores aware UTC only")
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+        return to_text
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def from_text(value: str | None) -> datetime | None:
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return from_text
+
 
 # JSONB on PostgreSQL (indexable), plain JSON elsewhere.
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")

@@ -12,19 +12,24 @@ Public API (other domains import only from here):
   ``person_by_identifier`` (user id, email or anonymous id → person id).
 - ``DemoCompany.iter_events()`` yields every Segment message dict in (timestamp, messageId) order; it
   holds all events in memory, which suits the default size (~190,000 messages). For big runs use
-  ``iter_event_chunks()`` (each chunk sorted on its own) or ``write_company`` (sorted files at any size).
-  Treat messages as read-only: a session's campaign dict is shared by its landing page only.
+  ``iter_event_chunks()`` (each chunk's events sorted on their own), ``iter_chunks()`` (each chunk's
+  records, truth and events together), or write files: ``company.write_jsonl(directory)`` /
+  ``company.write_parquet(directory)`` (sorted by time at any size, in bounded memory). Messages are
+  fresh dicts; a person's own messages never share a timestamp.
 - Records (``Account``, ``Person``, ``ContentAsset``, ``Team``, ``Rep``, ``PersonIdentities``) are frozen
-  dataclasses with ``to_dict()``. None of them carries any truth.
+  dataclasses with ``to_dict()``. None of them carries any truth. ``Account.owner`` is the owning rep's
+  email (named accounts only); ``Person.account_id`` is None for free-mail sign-ups.
 - ``GroundTruth``: ``acceptance_probability(person_id, at=None)``, ``win_probability(person_id, at=None)``
   (given acceptance), ``likely_rejection_reason(person_id, rng, at=None)`` (one of ``REJECTION_REASONS``)
   and ``rep_response_minutes(rep_id, rng)``; pass ``at`` (the handoff time) so timing counts. Also
   ``accounts`` / ``people`` (AccountTruth / PersonTruth by id) and ``rep_response_pace``.
 - ``write_company(company, directory, *, fmt="jsonl"|"parquet", workers=None, progress=None) ->
-  WriteSummary``: events, accounts, people, identities, content, teams and reps, and the truth under
-  ``truth/``; events sorted by time at any size. ``workers`` > 1 generates chunks on spawned processes
-  (the default uses them from 16,000 people up), so a calling script needs an ``if __name__ ==
-  "__main__"`` guard.
+  WriteSummary`` (what ``write_jsonl``/``write_parquet`` call): events, accounts, people, identities,
+  content, teams and reps, and the truth under ``truth/``. Parquet events have one row per message:
+  message_id, type, event, anonymous_id, user_id, timestamp (timestamp[us, UTC]), properties_json,
+  context_json, traits_json, path, asset_id, utm_source, utm_medium, utm_campaign, group_id, previous_id.
+  ``workers`` > 1 generates chunks on spawned processes (the default uses them from 16,000 people up),
+  so a calling script needs an ``if __name__ == "__main__"`` guard.
 - ``STARTING_PACT_PATH``: the pact marketing wrote alone (format 1), tuned to this company's fields.
 """
 

@@ -57,6 +57,7 @@ def plan_chunks(*, accounts: int, people: int, visitors: int) -> list[ChunkPlan]
     count = max(1, math.ceil(accounts / ACCOUNTS_PER_CHUNK), math.ceil(people / PEOPLE_PER_CHUNK))
 
     def cut(total: int, k: int) -> range:
+        """The k-th of `count` near-equal slices of range(total)."""
         return range(total * k // count, total * (k + 1) // count)
 
     return [ChunkPlan(k, cut(accounts, k), cut(people, k), cut(visitors, k)) for k in range(count)]

@@ -52,6 +52,7 @@ def demo_data_command(
         sorting = progress.add_task("sorting events", total=None, visible=False)
 
         def report(stage: str, done: int, total: int) -> None:
+            """Move the bar of a stage: chunks generated, then time buckets sorted and written."""
             task = generating if stage == "generate" else sorting
             progress.update(task, completed=done, total=total, visible=True)
 

@@ -21,8 +21,6 @@ from leadpact.demo.schedule import EmailSend, late_time, place_in_day, ramp_time
 from leadpact.demo.truth import AccountTruth, PersonTruth
 from leadpact.demo.vocabulary import COUNTRIES, SITE, USER_AGENTS
 
-_FORM_ACTIONS = ("download", "webinar", "demo", "pricing_request", "trial", "newsletter")
-
 
 @dataclass
 class ChunkContext:
@@ -56,6 +54,7 @@ class Journey:
         self.intent = truth.intent if truth else "none"
         self.identified = self.touched = self.known_before = False
         self.linked: set[str] = set()
+        self.end_stamp = ctx.factory.timestamp(ctx.end_ms)
         self._sequence = 0
 
     def run(self) -> list[dict[str, Any]]:
@@ -82,7 +81,6 @@ class Journey:
     def _plan(self) -> None:
         rng, b, ctx = self.rng, self.behaviour, self.ctx
         self.known_before = self.identities is not None and rng.random() < b.known_before
-        self.end_stamp = ctx.factory.timestamp(ctx.end_ms)
         low, high = self.window or (ctx.start_ms, ctx.end_ms)
         sessions = [("browse", None) for _ in range(randint(rng, *b.sessions))]
         if self.identities is not None:

@@ -17,9 +17,10 @@ from leadpact.db import bind_processors, get_engine, insert_rows, placeholder, s
 from leadpact.ingest.identity import IdentityResolver
 from leadpact.ingest.messages import Message, MessageError, parse_message
 from leadpact.ingest.models import Event
-from leadpact.people.accounts import account_for_group, account_for_person
+from leadpact.people.accounts import AccountDirectory
+from leadpact.people.freemail import email_domain as domain_of
 from leadpact.people.models import Person
-from leadpact.people.traits import apply_person_traits
+from leadpact.people.traits import apply_person_traits, company_of, name_key
 
 # Called inside the ingest transaction with each touched person's new events (Segment-shape mappings).
 PeopleChanged = Callable[[Session, dict[int, list[dict[str, Any]]], datetime], None]
@@ -128,13 +129,19 @@ def store_messages(
     if changing:
         session.scalars(select(Person).where(Person.id.in_(changing))).all()
     rows = []
+    directory = AccountDirectory(session, now=now)
+    directory.preload(
+        domains=[domain_of(m.email) for m in fresh if m.email],
+        names=[name_key(company_of(m.traits).get("name")) for m in fresh if m.type in ("identify", "alias")],
+        groups=[m.group_id for m in fresh if m.type == "group" and m.group_id],
+    )
     # Flushed once below, not before every lookup the identify step makes.
     with session.no_autoflush:
         for message, person_id in zip(fresh, person_ids, strict=True):
             if message.type in ("identify", "alias") and message.traits:
-                _identify(session, person_id, message, resolver, now)
+                _identify(session, person_id, message, resolver, directory, now)
             elif message.type == "group" and message.group_id:
-                _group(session, person_id, message, now)
+                _group(session, person_id, message, directory, now)
             rows.append(_event_row(message, person_id, message.write_key_id or write_key_id))
     session.flush()
     result.stored = _insert_events(session, rows)
@@ -189,7 +196,14 @@ def _unseen(session: Session, messages: list[Message]) -> list[Message]:
     return fresh
 
 
-def _identify(session: Session, person_id: int, message: Message, resolver: IdentityResolver, now: datetime) -> None:
+def _identify(
+    session: Session,
+    person_id: int,
+    message: Message,
+    resolver: IdentityResolver,
+    directory: AccountDirectory,
+    now: datetime,
+) -> None:
     person = session.get(Person, person_id)
     assert person is not None
     email = message.email
@@ -200,14 +214,14 @@ def _identify(session: Session, person_id: int, message: Message, resolver: Iden
     apply_person_traits(person, traits)
     if person.email and person.identified_at is None:
         person.identified_at = message.timestamp
-    account = account_for_person(session, person=person, now=now)
+    account = directory.for_person(person)
     if account is not None:
         person.account_id = account.id
     person.updated_at = now
 
 
-def _group(session: Session, person_id: int, message: Message, now: datetime) -> None:
-    account = account_for_group(session, group_id=message.group_id or "", traits=message.traits, now=now)
+def _group(session: Session, person_id: int, message: Message, directory: AccountDirectory, now: datetime) -> None:
+    account = directory.for_group(message.group_id or "", message.traits)
     person = session.get(Person, person_id)
     if person is not None:
         person.account_id = account.id

@@ -126,6 +126,15 @@ def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("event_count", sa.Integer(), nullable=False, server_default="0"))
     _forbid_audit_changes()
+    # Exactly one active version, enforced by the database as well as by activation's row lock.
+    op.create_index(
+        "uq_pact_versions_one_active",
+        "pact_versions",
+        ["state"],
+        unique=True,
+        sqlite_where=sa.text("state = 'active'"),
+        postgresql_where=sa.text("state = 'active'"),
+    )
 
 
 APPEND_ONLY = "the lifecycle audit trail is append-only: rows cannot be updated or deleted"
@@ -151,6 +160,7 @@ def _forbid_audit_changes() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("uq_pact_versions_one_active", table_name="pact_versions")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS lifecycle_transitions_append_only ON lifecycle_transitions")
         op.execute("DROP FUNCTION IF EXISTS lifecycle_transitions_append_only()")
