@@ -26,37 +26,43 @@ from leadpact.ingest.models import Event  # noqa: E402
 from leadpact.ingest.service import parse_batch  # noqa: E402
 
 
-def through_api(database_url: str, messages: list[dict], *, batch_size: int, senders: int) -> float:
+def send_batches(url: str, key: str, messages: list[dict], *, batch_size: int, senders: int) -> float:
     """Send every message through /v1/batch with `senders` concurrent clients; return events/s."""
-    migrate(make_engine(database_url))
-    key = create_write_key(database_url)
     batches = [orjson.dumps({"batch": messages[i : i + batch_size]}) for i in range(0, len(messages), batch_size)]
-    with leadpact_server(database_url) as url:
-        errors: list[str] = []
+    errors: list[str] = []
 
-        def send(share: list[bytes]) -> None:
-            with httpx.Client(base_url=url, auth=(key, ""), timeout=60) as client:
-                for body in share:
-                    response = client.post("/v1/batch", content=body, headers={"Content-Type": "application/json"})
-                    if response.status_code != 200 or response.json()["rejected"]:
-                        errors.append(response.text[:200])
+    def send(share: list[bytes]) -> None:
+        with httpx.Client(base_url=url, auth=(key, ""), timeout=120) as client:
+            for body in share:
+                response = client.post("/v1/batch", content=body, headers={"Content-Type": "application/json"})
+                if response.status_code != 200 or response.json()["rejected"]:
+                    errors.append(response.text[:200])
 
-        threads = [threading.Thread(target=send, args=(batches[i::senders],)) for i in range(senders)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+    threads = [threading.Thread(target=send, args=(batches[i::senders],)) for i in range(senders)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
     if errors:
         raise SystemExit(f"ingest failed: {errors[:3]}")
+    return len(messages) / elapsed
+
+
+def through_api(database_url: str, messages: list[dict], *, batch_size: int, senders: int) -> float:
+    """Send every message through /v1/batch of a `leadpact serve` on `database_url`; return events/s."""
+    migrate(make_engine(database_url))
+    key = create_write_key(database_url)
+    with leadpact_server(database_url) as url:
+        rate = send_batches(url, key, messages, batch_size=batch_size, senders=senders)
     engine = make_engine(database_url)
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
     engine.dispose()
     if stored != len(messages):
         raise SystemExit(f"stored {stored} events, sent {len(messages)}")
-    return len(messages) / elapsed
+    return rate
 
 
 def raw_insert(database_url: str, messages: list[dict]) -> float:

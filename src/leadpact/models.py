@@ -1,14 +1,35 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
 from leadpact.db import Base
+from leadpact.handoff.models import Handoff, Opportunity
 from leadpact.ingest.models import Event
 from leadpact.keys.models import ApiKey
 from leadpact.lifecycle.models import Transition
 from leadpact.org.models import Rep, Team, User
+from leadpact.outbox.models import NotificationChannel, OutboxMessage
 from leadpact.pact.models import Evaluation, PactActivation, PactApproval, PactVersion
 from leadpact.people.models import Account, ContentAsset, Identity, Person
+from leadpact.sla.models import Timer
 
 __all__ = [
-    "Account", "ApiKey", "Base", "ContentAsset", "Evaluation", "Event", "Identity", "PactActivation", "PactApproval",
-    "PactVersion", "Person", "Rep", "Team", "Transition", "User",
+    "Account",
+    "ApiKey",
+    "Base",
+    "ContentAsset",
+    "Evaluation",
+    "Event",
+    "Handoff",
+    "Identity",
+    "NotificationChannel",
+    "Opportunity",
+    "OutboxMessage",
+    "PactActivation",
+    "PactApproval",
+    "PactVersion",
+    "Person",
+    "Rep",
+    "Team",
+    "Timer",
+    "Transition",
+    "User",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadpact.db import Base
@@ -16,6 +16,16 @@ class PactVersion(Base):
     retired)."""
 
     __tablename__ = "pact_versions"
+    # Exactly one active version, enforced by the database itself.
+    __table_args__ = (
+        Index(
+            "uq_pact_versions_one_active",
+            "state",
+            unique=True,
+            sqlite_where=text("state = 'active'"),
+            postgresql_where=text("state = 'active'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(unique=True)
