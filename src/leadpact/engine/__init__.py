@@ -5,6 +5,8 @@ from leadpact.engine.live import (
     LiveEngine,
     evaluate_and_move,
     live_engine,
+    on_moved,
+    remove_moved_listener,
     start_live_evaluation,
     stop_live_evaluation,
 )
@@ -13,7 +15,9 @@ __all__ = [
     "LiveEngine",
     "evaluate_and_move",
     "live_engine",
+    "on_moved",
     "reevaluate_all",
+    "remove_moved_listener",
     "start_live_evaluation",
     "stop_live_evaluation",
 ]

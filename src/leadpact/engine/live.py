@@ -21,9 +21,22 @@ from leadpact.pact.models import Evaluation as EvaluationRow
 from leadpact.pact.models import PactVersion
 from leadpact.people.models import Account, Person
 
-# Called after moves with (session, person, evaluation, now) for people who entered a qualified state:
-# the handoff domain listens here.
-Qualified = Callable[[Session, Person, Evaluation, datetime], None]
+# Called after the engine moved a person, with (session, person, from, to, evaluation, now): the handoff domain
+# listens here (entering mql or hot hands off; entering needs_context publishes what is missing).
+Moved = Callable[[Session, Person, str, str, Evaluation, datetime], None]
+_moved_listeners: list[Moved] = []
+
+
+def on_moved(listener: Moved) -> None:
+    """Register a function called after every automatic move the engine makes (idempotent)."""
+    if listener not in _moved_listeners:
+        _moved_listeners.append(listener)
+
+
+def remove_moved_listener(listener: Moved) -> None:
+    """Stop calling a listener registered with `on_moved`."""
+    if listener in _moved_listeners:
+        _moved_listeners.remove(listener)
 
 
 class ActivePact:
@@ -56,7 +69,6 @@ class LiveEngine:
         self.catalog = CatalogCache()
         self.histories: OrderedDict[int, tuple[int, list[dict[str, Any]]]] = OrderedDict()
         self.cache_size = history_cache_size
-        self.on_qualified: list[Qualified] = []
 
     def forget(self) -> None:
         """Drop cached histories (tests and the demo use a fresh engine per workspace)."""
@@ -80,7 +92,6 @@ class LiveEngine:
             version=version,
             catalog=self.catalog.get(session),
             now=now,
-            on_qualified=self.on_qualified,
             triggers={pid: events[-1]["message_id"] for pid, events in new_events.items() if events},
         )
 
@@ -115,7 +126,6 @@ def evaluate_and_move(
     version: int,
     catalog: Catalog,
     now: datetime,
-    on_qualified: list[Qualified] | None = None,
     triggers: dict[int, str] | None = None,
 ) -> dict[str, int]:
     """Evaluate people, store their evaluations, make the forward moves they earn; return moves counted by kind."""
@@ -123,7 +133,7 @@ def evaluate_and_move(
     accounts = (
         {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))} if account_ids else {}
     )
-    rows, moves, qualified = [], [], []
+    rows, moves, moved = [], [], []
     for person in people:
         evaluation = evaluate(
             compiled,
@@ -139,13 +149,12 @@ def evaluate_and_move(
             moves.append(
                 Move(person.id, current.value, target.value, reasons(evaluation), (triggers or {}).get(person.id))
             )
-            if target in (Status.mql, Status.hot):
-                qualified.append((person, evaluation))
+            moved.append((person, current.value, target.value, evaluation))
     upsert_rows(session.connection(), EvaluationRow.__table__, rows, key="person_id")
     apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
-    for person, evaluation in qualified:
-        for listener in on_qualified or []:
-            listener(session, person, evaluation, now)
+    for person, source, target, evaluation in moved:
+        for listener in _moved_listeners:
+            listener(session, person, source, target, evaluation, now)
     counted: dict[str, int] = {}
     for m in moves:
         kind = f"{m.from_status}→{m.to_status}"
