@@ -160,3 +160,24 @@ def test_activation_re_evaluates_every_open_person(database_url):
         assert summary["moves"] == {"anonymous→needs_context": 1}
     with session_scope() as session:
         assert the_person(session).status == "needs_context"
+
+
+def test_activation_on_worker_processes_decides_as_one_process_does(database_url):
+    from leadpact.engine.activation import decide_range
+
+    for n in range(12):
+        send({"type": "identify", "userId": f"u{n}", "messageId": f"i{n}", "timestamp": "2026-09-30T09:00:00Z",
+              "traits": {"email": f"p{n}@acme.io", "title": "VP Data", "department": "data", "seniority": "vp",
+                         "company": {"name": "Acme", "industry": "software", "employee_count": 100 * n}}},
+             *[{"type": "page", "userId": f"u{n}", "messageId": f"p{n}-{k}", "timestamp": f"2026-09-2{k}T10:00:00Z",
+                "properties": {"path": "/pricing"}} for k in range(n % 5)])
+    with session_scope() as session:
+        version = activate_directly(session)
+        session.flush()
+        expected = {d.person_id: d.to_status or d.from_status for d in decide_range(
+            session.connection(), compile_pact(load_pact(NORTHWIND)), CatalogCache().get(session), 0, 10**9, NOW)}
+        summary = reevaluate_all(session=session, version=version, now=NOW, chunk=5, workers=2)
+        assert summary["workers"] == 2 and summary["people_evaluated"] == 12
+        statuses = dict(session.execute(select(Person.id, Person.status)).all())
+    assert statuses == expected
+    assert len(set(expected.values())) > 1  # the people really differ

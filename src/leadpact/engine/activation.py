@@ -1,60 +1,119 @@
-"""Activation: re-evaluate every open person under a newly active pact version, in chunks."""
+"""Activation: re-evaluate every open person under a newly active pact version, in chunks, on every core."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from leadpact.engine.inputs import CatalogCache, load_histories
-from leadpact.engine.live import evaluate_and_move
+from leadpact.engine.live import Decision, apply_decisions, decide
 from leadpact.lifecycle import OPEN
-from leadpact.pact import compile_pact, load_pact
+from leadpact.pact import Catalog, CompiledPact, compile_pact, load_pact
 from leadpact.pact.models import PactVersion
-from leadpact.people.models import Person
+from leadpact.people.models import Account, Person
 
 CHUNK = 2_000
+PARALLEL_FROM = 20_000  # below this, starting worker processes costs more than it saves
+OPEN_STATES = [s.value for s in OPEN]
+PERSON_COLUMNS = [
+    Person.id,
+    Person.status,
+    Person.account_id,
+    Person.traits,
+    Person.email,
+    Person.user_id,
+    Person.first_name,
+    Person.last_name,
+    Person.title,
+    Person.seniority,
+    Person.department,
+    Person.country,
+    Person.phone,
+    Person.company_name,
+]
 
 
-def reevaluate_all(*, session: Session, version: PactVersion, now: datetime, chunk: int = CHUNK) -> dict[str, Any]:
+def reevaluate_all(
+    *, session: Session, version: PactVersion, now: datetime, chunk: int = CHUNK, workers: int | None = None
+) -> dict[str, Any]:
     """Re-evaluate every open person (not won, lost or disqualified) under `version` and apply their moves;
     return how many were evaluated and moved, by kind of move, and how long it took."""
     started = time.perf_counter()
-    compiled = compile_pact(load_pact(version.source))
     catalog = CatalogCache().get(session)
-    open_states = [s.value for s in OPEN]
-    evaluated, moves = 0, {}
-    last_id = 0
-    while True:
-        people = session.scalars(
-            select(Person).where(Person.id > last_id, Person.status.in_(open_states)).order_by(Person.id).limit(chunk)
-        ).all()
-        if not people:
-            break
-        last_id = people[-1].id
-        histories = load_histories(session, [p.id for p in people])
-        counted = evaluate_and_move(
-            session,
-            people=people,
-            histories=histories,
-            compiled=compiled,
-            version=version.version,
-            catalog=catalog,
-            now=now,
-        )
-        for kind, count in counted.items():
+    ids = list(session.scalars(select(Person.id).where(Person.status.in_(OPEN_STATES)).order_by(Person.id)))
+    ranges = [(ids[i], ids[min(i + chunk, len(ids)) - 1]) for i in range(0, len(ids), chunk)]
+    workers = workers or (os.cpu_count() or 1 if len(ids) >= PARALLEL_FROM else 1)
+    url = session.get_bind().url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        workers = 1  # an in-memory database cannot be opened by another process
+    moves: dict[str, int] = {}
+    for decisions in _decisions(session, ranges, version.source, catalog, now, workers):
+        for kind, count in apply_decisions(session, decisions, version=version.version, now=now).items():
             moves[kind] = moves.get(kind, 0) + count
-        evaluated += len(people)
-        # Each chunk's people are done with: keep memory flat over hundreds of thousands of people.
         session.flush()
-        for person in people:
-            session.expunge(person)
     return {
-        "people_evaluated": evaluated,
+        "people_evaluated": len(ids),
         "people_moved": sum(moves.values()),
         "moves": moves,
         "seconds": round(time.perf_counter() - started, 3),
+        "workers": workers,
     }
+
+
+def _decisions(
+    session: Session, ranges: list[tuple[int, int]], source: str, catalog: Catalog, now: datetime, workers: int
+) -> Any:
+    if workers <= 1:
+        compiled = compile_pact(load_pact(source))
+        for low, high in ranges:
+            yield decide_range(session.connection(), compiled, catalog, low, high, now)
+        return
+    assets = dict(catalog.by_id)
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(url, source, assets)
+    ) as pool:
+        yield from pool.map(
+            _worker_range, [low for low, _ in ranges], [high for _, high in ranges], [now] * len(ranges)
+        )
+
+
+def decide_range(
+    connection: Any, compiled: CompiledPact, catalog: Catalog, low: int, high: int, now: datetime
+) -> list[Decision]:
+    """Load the open people with ids in [low, high], their accounts and histories, and decide their moves."""
+    people = connection.execute(
+        select(*PERSON_COLUMNS).where(Person.id.between(low, high), Person.status.in_(OPEN_STATES))
+    ).all()
+    account_ids = sorted({p.account_id for p in people if p.account_id is not None})
+    accounts = (
+        {a.id: a for a in connection.execute(select(Account).where(Account.id.in_(account_ids)))} if account_ids else {}
+    )
+    histories = load_histories(connection, [p.id for p in people])
+    return decide(people=people, accounts=accounts, histories=histories, compiled=compiled, catalog=catalog, now=now)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(url: str, source: str, assets: dict[str, Any]) -> None:
+    from leadpact.db import make_engine
+
+    _worker["engine"] = make_engine(url)
+    _worker["compiled"] = compile_pact(load_pact(source))
+    _worker["catalog"] = Catalog(assets)
+
+
+def _worker_range(low: int, high: int, now: datetime) -> list[Decision]:
+    engine: Engine = _worker["engine"]
+    with engine.connect() as connection:
+        return decide_range(connection, _worker["compiled"], _worker["catalog"], low, high, now)

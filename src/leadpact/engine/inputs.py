@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from leadpact.ingest.models import Event
@@ -67,7 +68,7 @@ def event_facts(row: Any) -> dict[str, Any]:
     }
 
 
-def load_histories(session: Session, person_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+def load_histories(session: Session | Connection, person_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """Every stored event of these people, oldest first, in one query per 500 people."""
     ids = sorted(set(person_ids))
     histories: dict[int, list[dict[str, Any]]] = {person_id: [] for person_id in ids}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -117,6 +118,71 @@ class LiveEngine:
         return histories
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What evaluating one person decided: the evaluation, and the move it earns (None when it earns none)."""
+
+    person_id: int
+    from_status: str
+    to_status: str | None
+    evaluation: Evaluation
+
+
+def decide(
+    *,
+    people: list[Any],
+    accounts: dict[int, Any],
+    histories: dict[int, list[dict[str, Any]]],
+    compiled: CompiledPact,
+    catalog: Catalog,
+    now: datetime,
+) -> list[Decision]:
+    """Evaluate people (ORM objects or rows with the person columns) and decide their forward moves; no I/O."""
+    decisions = []
+    for person in people:
+        evaluation = evaluate(
+            compiled,
+            person=person_facts(person),
+            account=account_facts(accounts.get(person.account_id or 0)),
+            events=histories.get(person.id, []),
+            content=catalog,
+            as_of=now,
+        )
+        current, target = Status(person.status), target_status(evaluation)
+        earned = current in BEFORE_HANDOFF and target != current and is_allowed(current, target, automatic=True)
+        decisions.append(Decision(person.id, current.value, target.value if earned else None, evaluation))
+    return decisions
+
+
+def apply_decisions(
+    session: Session,
+    decisions: list[Decision],
+    *,
+    version: int,
+    now: datetime,
+    triggers: dict[int, str] | None = None,
+) -> dict[str, int]:
+    """Store evaluations, make the decided moves through the lifecycle, tell the listeners; count moves by kind."""
+    rows = [evaluation_row(d.person_id, version, d.evaluation, now) for d in decisions]
+    upsert_rows(session.connection(), EvaluationRow.__table__, rows, key="person_id")
+    moving = [d for d in decisions if d.to_status is not None]
+    moves = [
+        Move(d.person_id, d.from_status, d.to_status or "", reasons(d.evaluation), (triggers or {}).get(d.person_id))
+        for d in moving
+    ]
+    apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
+    if _moved_listeners:
+        for d in moving:
+            person = session.get(Person, d.person_id)
+            for listener in _moved_listeners:
+                listener(session, person, d.from_status, d.to_status or "", d.evaluation, now)
+    counted: dict[str, int] = {}
+    for m in moves:
+        kind = f"{m.from_status}→{m.to_status}"
+        counted[kind] = counted.get(kind, 0) + 1
+    return counted
+
+
 def evaluate_and_move(
     session: Session,
     *,
@@ -133,33 +199,10 @@ def evaluate_and_move(
     accounts = (
         {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))} if account_ids else {}
     )
-    rows, moves, moved = [], [], []
-    for person in people:
-        evaluation = evaluate(
-            compiled,
-            person=person_facts(person),
-            account=account_facts(accounts.get(person.account_id or 0)),
-            events=histories.get(person.id, []),
-            content=catalog,
-            as_of=now,
-        )
-        rows.append(evaluation_row(person.id, version, evaluation, now))
-        current, target = Status(person.status), target_status(evaluation)
-        if current in BEFORE_HANDOFF and target != current and is_allowed(current, target, automatic=True):
-            moves.append(
-                Move(person.id, current.value, target.value, reasons(evaluation), (triggers or {}).get(person.id))
-            )
-            moved.append((person, current.value, target.value, evaluation))
-    upsert_rows(session.connection(), EvaluationRow.__table__, rows, key="person_id")
-    apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
-    for person, source, target, evaluation in moved:
-        for listener in _moved_listeners:
-            listener(session, person, source, target, evaluation, now)
-    counted: dict[str, int] = {}
-    for m in moves:
-        kind = f"{m.from_status}→{m.to_status}"
-        counted[kind] = counted.get(kind, 0) + 1
-    return counted
+    decisions = decide(
+        people=people, accounts=accounts, histories=histories, compiled=compiled, catalog=catalog, now=now
+    )
+    return apply_decisions(session, decisions, version=version, now=now, triggers=triggers)
 
 
 _engines: dict[str, LiveEngine] = {}
