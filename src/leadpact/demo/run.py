@@ -35,7 +35,7 @@ from leadpact.pact.versions import activate, add_draft, approve
 from leadpact.people.models import Person
 from leadpact.stats import channel_counts, workspace_counts
 
-BATCH = 500
+BATCH = 2_000
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from leadpact.db import insert_rows
+from leadpact.db import insert_rows, placeholder
 from leadpact.ingest.messages import Message
 from leadpact.ingest.models import Event
 from leadpact.people.models import Identity, Person
@@ -34,12 +34,14 @@ class IdentityResolver:
         """Load every known identifier the batch mentions in one query."""
         keys = {key for message in messages for key in [*identifiers(message), *previous_keys(message)]}
         values = sorted({value for _kind, value in keys})
-        table = Identity.__table__
+        connection = self.session.connection()
+        mark = placeholder(connection)
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
             # By value alone: the (value, kind) unique index serves it, and the kind is checked here.
-            rows = self.session.execute(
-                select(table.c.kind, table.c.value, table.c.person_id).where(table.c.value.in_(chunk))
+            rows = connection.exec_driver_sql(
+                f"SELECT kind, value, person_id FROM identities WHERE value IN ({', '.join([mark] * len(chunk))})",
+                tuple(chunk),
             )
             for kind, value, person_id in rows:
                 if (kind, value) in keys:

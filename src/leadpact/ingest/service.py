@@ -183,11 +183,18 @@ def ingest_messages(
 
 
 def _unseen(session: Session, messages: list[Message]) -> list[Message]:
+    """The messages whose messageId is not stored yet, each id once (the first occurrence wins)."""
     seen: set[str] = set()
-    ids = [m.message_id for m in messages]
+    ids = list({m.message_id: None for m in messages})
+    connection = session.connection()
+    mark = placeholder(connection)
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        seen.update(session.scalars(select(Event.message_id).where(Event.message_id.in_(chunk))))
+        # Straight to the driver: this runs for every batch, and SQLAlchemy's expanding IN costs more than the query.
+        rows = connection.exec_driver_sql(
+            f"SELECT message_id FROM events WHERE message_id IN ({', '.join([mark] * len(chunk))})", tuple(chunk)
+        )
+        seen.update(row[0] for row in rows)
     fresh = []
     for message in messages:
         if message.message_id not in seen:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadpact.people.freemail import email_domain, is_freemail
@@ -84,9 +84,18 @@ class AccountDirectory:
         return found  # type: ignore[return-value]
 
     def _new(self, *, domain: str | None = None) -> Account:
-        account = Account(domain=domain, traits={}, created_at=self.now, updated_at=self.now)
-        self.session.add(account)
-        self.session.flush()  # the person row needs the new account's id
+        # Inserted on its own rather than by a flush, which would also write every pending change of the batch.
+        table = Account.__table__
+        account_id = (
+            self.session.connection()
+            .execute(
+                insert(table).returning(table.c.id),
+                {"domain": domain, "traits": {}, "created_at": self.now, "updated_at": self.now},
+            )
+            .scalar_one()
+        )
+        account = self.session.get(Account, account_id)
+        assert account is not None
         if domain:
             self.by_domain[domain] = account
         return account
