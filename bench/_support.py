@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
@@ -87,37 +83,3 @@ def create_write_key(database_url: str) -> str:
     output = subprocess.run([sys.executable, "-m", "leadpact.cli", "keys", "create", "--scope", "ingest"],
                             env=env, check=True, capture_output=True, text=True).stdout
     return output.strip().splitlines()[-1]
-
-
-def message_mix(count: int, *, people: int, seed: int = 1) -> list[dict[str, Any]]:
-    """A realistic mix of Segment messages: page views and tracks from anonymous visitors, a share of
-    whom identify (with traits and a company), some groups; timestamps spread over 60 days."""
-    rng = random.Random(seed)
-    start = datetime(2026, 8, 1, tzinfo=UTC)
-    domains = [f"company{i}.example" for i in range(max(1, people // 5))]
-    identified: set[int] = set()
-    messages = []
-    for i in range(count):
-        visitor = rng.randrange(people)
-        when = (start + timedelta(seconds=i * 60 * 86400 // max(count, 1))).isoformat().replace("+00:00", "Z")
-        base: dict[str, Any] = {"anonymousId": f"anon-{visitor}", "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
-                                "timestamp": when}
-        if visitor in identified:
-            base["userId"] = f"user-{visitor}"
-        roll = rng.random()
-        if roll < 0.03 and visitor not in identified:
-            identified.add(visitor)
-            domain = domains[visitor % len(domains)]
-            messages.append({**base, "type": "identify", "userId": f"user-{visitor}", "traits": {
-                "email": f"person{visitor}@{domain}", "firstName": "Sam", "title": "Director of Data",
-                "company": {"name": domain.split(".")[0].title(), "industry": "software", "employee_count": 800}}})
-        elif roll < 0.60:
-            path = rng.choice(["/blog/pipelines", "/pricing", "/product/lineage", "/guides/warehouse-cost", "/"])
-            messages.append({**base, "type": "page", "name": path, "properties": {"path": path},
-                             "context": {"page": {"path": path},
-                                         "campaign": {"source": "google", "medium": "cpc", "name": "brand"}}})
-        else:
-            event = rng.choice(["Content Downloaded", "Email Opened", "Email Clicked", "Webinar Attended"])
-            messages.append({**base, "type": "track", "event": event,
-                             "properties": {"asset_id": f"asset-{rng.randrange(60)}"}})
-    return messages

@@ -1,7 +1,9 @@
-"""Ingest throughput: sustained events/s through POST /v1/batch (100-message batches) on SQLite and
-PostgreSQL, beside the raw rate of inserting the same rows directly in one transaction, same run.
+"""Ingest throughput: sustained events/s through POST /v1/batch (100-message batches, concurrent senders) on
+SQLite and PostgreSQL, beside the raw rate of inserting the same rows directly in one transaction, same run.
+The events are the demo company's (anonymous browsing, identifies with company traits, groups, tracks), in
+time order.
 
-Reproduce: `.venv/bin/python bench/ingest.py [--events 50000] [--senders 2]` (as root, it starts its own
+Reproduce: `.venv/bin/python bench/ingest.py [--people 3000] [--senders 4]` (as root, it starts its own
 throwaway PostgreSQL 15; or set LEADPACT_BENCH_POSTGRES_URL)."""
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import orjson
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._support import create_write_key, leadpact_server, message_mix, throwaway_postgres  # noqa: E402
+from bench._support import create_write_key, leadpact_server, throwaway_postgres  # noqa: E402
 from leadpact.db import make_engine, migrate, normalise_url  # noqa: E402
+from leadpact.demo import generate_company  # noqa: E402
 from leadpact.ingest.models import Event  # noqa: E402
 from leadpact.ingest.service import parse_batch  # noqa: E402
 
@@ -96,14 +99,13 @@ def fresh_postgres_database(server_url: str) -> str:
 def main() -> None:
     """Run the benchmark and print the figures beside their references."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=50_000)
-    parser.add_argument("--people", type=int, default=5_000)
+    parser.add_argument("--people", type=int, default=3_000, help="identified people of the demo company")
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--senders", type=int, default=2)
+    parser.add_argument("--senders", type=int, default=4)
     args = parser.parse_args()
-    messages = message_mix(args.events, people=args.people)
-    print(f"{args.events:,} events from {args.people:,} visitors, batches of {args.batch_size}, "
-          f"{args.senders} concurrent senders")
+    messages = list(generate_company(people=args.people, accounts=max(10, args.people // 4)).iter_events())
+    print(f"{len(messages):,} demo events ({args.people:,} identified people and their anonymous visitors), "
+          f"batches of {args.batch_size}, {args.senders} concurrent senders")
     with tempfile.TemporaryDirectory() as directory:
         api = through_api(f"sqlite:///{directory}/api.db", messages, batch_size=args.batch_size, senders=args.senders)
         raw = raw_insert(f"sqlite:///{directory}/raw.db", messages)
