@@ -7,20 +7,24 @@ import os
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 
 from leadpact.clock import SimulatedClock, parse_time, set_clock
 from leadpact.config import get_settings
 from leadpact.db import get_engine, migrate, session_scope
 from leadpact.demo import STARTING_PACT_PATH, generate_company
 from leadpact.demo.company import DemoCompany
+from leadpact.demo.mailbox import DemoMailbox
+from leadpact.demo.sales_floor import SalesFloor
+from leadpact.demo.story import story_figures
 from leadpact.demo.workspace import (
     ADMIN_EMAIL,
     MARKETING_EMAIL,
@@ -29,13 +33,15 @@ from leadpact.demo.workspace import (
     load_sales_org,
     user_by_email,
 )
-from leadpact.engine import start_live_evaluation
+from leadpact.engine import start_live_evaluation, stop_live_evaluation
+from leadpact.handoff import start_handoffs, stop_handoffs
 from leadpact.ingest.service import ingest_messages, parse_batch
+from leadpact.outbox.delivery import deliver_due
 from leadpact.pact.versions import activate, add_draft, approve
-from leadpact.people.models import Person
-from leadpact.stats import channel_counts, workspace_counts
 
 BATCH = 2_000
+BATCH_HOURS = 6  # so a hot signal is handed off within hours of simulated time, not days
+AFTERMATH_DAYS = 60
 
 
 @dataclass
@@ -59,8 +65,8 @@ def prepare_workspace(directory: Path) -> str:
 
 
 def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console: Console) -> DemoReport:
-    """Generate the company, load its org, accounts and content, sign and activate the starting pact, and
-    stream every event through the ingest path under live evaluation."""
+    """Generate the company, load its org, accounts and content, sign and activate the starting pact, stream
+    every event through the ingest path under live evaluation, and let the sales floor work the handoffs."""
     started = time.perf_counter()
     prepare_workspace(directory)
     with console.status("generating the demo company…"):
@@ -74,24 +80,47 @@ def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console:
         load_crm_accounts(session, company, rep_ids, now=now)
         load_content(session, company, now=now)
         version = sign_and_activate_starting_pact(session, company, now=now)
-    start_live_evaluation()
-    stream_events(events, clock=clock, console=console)
-    report = DemoReport(str(directory))
-    with session_scope() as session:
-        counts = workspace_counts(session)
-        statuses = dict(session.execute(select(Person.status, func.count()).group_by(Person.status)).all())
-        report.figures = {
-            **counts, "identified_share": round(counts["identified_people"] / max(counts["people"], 1), 3),
-            "channels": channel_counts(session), "statuses": statuses, "pact_version": version,
-            "seconds": round(time.perf_counter() - started, 1),
-        }
+    with DemoMailbox(directory / "mailbox.mbox") as mail:
+        os.environ["LEADPACT_SMTP_HOST"], os.environ["LEADPACT_SMTP_PORT"] = "127.0.0.1", str(mail.port)
+        start_live_evaluation()
+        start_handoffs()
+        floor = SalesFloor(company, engine=get_engine(), seed=seed)
+        try:
+            stream_events(events, clock=clock, console=console, after_batch=lambda: work(floor, clock))
+            # After the last visit the reps keep working: dispositions, deals closing, reminders.
+            for _ in range(AFTERMATH_DAYS * 4):
+                clock.advance(timedelta(hours=6))
+                work(floor, clock)
+        finally:
+            stop_handoffs()
+            stop_live_evaluation()
+        report = DemoReport(str(directory))
+        with session_scope() as session:
+            report.figures = story_figures(session, version=version, as_of=clock.now())
+        report.figures["emails_delivered"] = mail.received
+    report.figures["refused_actions"] = len(floor.refused)
+    report.figures["seconds"] = round(time.perf_counter() - started, 1)
     return report
+
+
+def work(floor: SalesFloor, clock: SimulatedClock) -> None:
+    """One step of the sales floor at the current simulated time: plan new handoffs, play due actions and
+    timers, deliver the notifications."""
+    floor.schedule_new_handoffs()
+    floor.run_until(clock.now())
+    while deliver_due(engine=get_engine(), now=clock.now(), worker_id="demo", clock=clock).claimed:
+        pass
 
 
 def sign_and_activate_starting_pact(session: Any, company: DemoCompany, *, now: Any) -> int:
     """Marketing drafts the starting pact; marketing and a sales manager sign it; RevOps activates it."""
-    draft = add_draft(session=session, source=STARTING_PACT_PATH.read_text(), author=MARKETING_EMAIL, now=now,
-                      note="The pact marketing wrote alone: generous points for content and activity.")
+    draft = add_draft(
+        session=session,
+        source=STARTING_PACT_PATH.read_text(),
+        author=MARKETING_EMAIL,
+        now=now,
+        note="The pact marketing wrote alone: generous points for content and activity.",
+    )
     approve(session=session, version=draft.version, user=user_by_email(session, MARKETING_EMAIL), now=now)
     manager = next(member for member in company.reps if member.role == "manager")
     approve(session=session, version=draft.version, user=user_by_email(session, manager.email), now=now)
@@ -99,33 +128,94 @@ def sign_and_activate_starting_pact(session: Any, company: DemoCompany, *, now: 
     return draft.version
 
 
-def stream_events(events: list[dict[str, Any]], *, clock: SimulatedClock, console: Console) -> None:
-    """Send every event through the same ingest path the API uses, in time order, moving the simulated clock."""
+def stream_events(
+    events: list[dict[str, Any]], *, clock: SimulatedClock, console: Console, after_batch: Callable[[], None]
+) -> None:
+    """Send every event through the same ingest path the API uses, in time order, moving the simulated clock;
+    a batch closes after BATCH events or BATCH_HOURS of simulated time, whichever comes first."""
     columns = [TextColumn("streaming events"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("events", total=len(events))
-        for start in range(0, len(events), BATCH):
-            batch = events[start : start + BATCH]
+        start = 0
+        while start < len(events):
+            opened = parse_time(events[start]["timestamp"])
+            end = start + 1
+            while (
+                end < len(events)
+                and end - start < BATCH
+                and parse_time(events[end]["timestamp"]) - opened < timedelta(hours=BATCH_HOURS)
+            ):
+                end += 1
+            batch = events[start:end]
             clock.set(parse_time(batch[-1]["timestamp"]))
             messages, rejected = parse_batch(batch, received_at=clock.now())
             if rejected:
                 raise RuntimeError(f"the demo generator produced invalid messages: {rejected[:3]}")
             ingest_messages(messages, now=clock.now())
+            after_batch()
             progress.advance(task, len(batch))
+            start = end
 
 
 def print_story(report: DemoReport, console: Console) -> None:
-    """Print the summary a person reads after `leadpact demo`."""
+    """Print the story a person reads after `leadpact demo`."""
     f = report.figures
     console.print(f"[bold]leadpact demo[/bold] — workspace {report.directory}/leadpact.db ({f['seconds']} s)")
-    console.print(f"  accounts {f['accounts']:,} · people {f['people']:,} · events {f['events']:,} · "
-                  f"identified {f['identified_people']:,} ({f['identified_share']:.0%})")
+    console.print(
+        f"  accounts {f['accounts']:,} · people {f['people']:,} · events {f['events']:,} · "
+        f"identified {f['identified_people']:,} ({f['identified_share']:.0%})"
+    )
     channels = Counter(f["channels"]).most_common(6)
     console.print("  first-touch channels: " + ", ".join(f"{name} {count:,}" for name, count in channels))
-    order = ["anonymous", "known", "engaged", "needs_context", "mql", "hot", "disqualified"]
+    order = [
+        "anonymous",
+        "known",
+        "engaged",
+        "nurture",
+        "needs_context",
+        "mql",
+        "hot",
+        "handed_off",
+        "accepted",
+        "rejected",
+        "sql",
+        "opportunity",
+        "won",
+        "lost",
+        "disqualified",
+    ]
     statuses = f["statuses"]
-    console.print(f"  under the starting pact (version {f['pact_version']}): "
-                  + ", ".join(f"{s} {statuses.get(s, 0):,}" for s in order if statuses.get(s)))
+    console.print(
+        f"  under the starting pact (version {f['pact_version']}): "
+        + ", ".join(f"{s} {statuses.get(s, 0):,}" for s in order if statuses.get(s))
+    )
+    tiers = ", ".join(f"{tier} {n:,}" for tier, n in sorted(f["handoffs_by_tier"].items()))
+    console.print(
+        f"  handoffs {f['handoffs']:,} ({tiers}); speed to lead: median "
+        f"{_minutes(f['speed_to_lead_median_minutes'])}, p90 {_minutes(f['speed_to_lead_p90_minutes'])}; "
+        f"SLA breaches {f['sla_breaches']:,}, escalations to managers {f['escalations']:,}"
+    )
+    rate = f["acceptance_rate"]
+    reasons = ", ".join(f"{reason} {n:,}" for reason, n in list(f["rejection_reasons"].items())[:4])
+    console.print(
+        f"  sales accepted {rate:.0%} of {f['dispositions']:,} decided handoffs"
+        if rate is not None
+        else "  no handoff was decided yet"
+    )
+    console.print(f"  top rejection reasons: {reasons or 'none'}")
+    console.print(
+        f"  deals: {f['opportunities']:,} opportunities, {f['won']:,} won, {f['lost']:,} lost; "
+        f"{f['emails_delivered']:,} notifications in {report.directory}/mailbox.mbox"
+    )
+    if f["sample_brief"]:
+        console.print("  a brief, as the rep received it:")
+        console.print(f"    [italic]{f['sample_brief']}[/italic]")
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,159 @@
+"""The demo's sales floor: reps who answer handoffs at their own pace and dispose of them as the hidden truth
+says a real rep would — through the same feedback functions the API and CLI use, in simulated time."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from leadpact.db import session_scope
+from leadpact.demo.company import DemoCompany
+from leadpact.feedback import FeedbackRefused, accept, lose, mark_contacted, open_opportunity, qualify, reject, win
+from leadpact.handoff import Handoff
+from leadpact.org.models import Rep, User
+from leadpact.people.models import Person
+from leadpact.sla import Timer
+from leadpact.sla.timers import fire_due_timers
+
+WORKER = "demo-sales-floor"
+
+
+@dataclass(order=True)
+class Action:
+    """Something a rep will do at a moment: touch, accept or reject, qualify, open, win or lose."""
+
+    at: datetime
+    order: int
+    kind: str = field(compare=False)
+    handoff_id: int = field(compare=False)
+    person_id: int = field(compare=False)
+    detail: dict[str, Any] = field(compare=False, default_factory=dict)
+
+
+class SalesFloor:
+    """Schedules each new handoff's story from the hidden truth and plays it out as simulated time passes."""
+
+    def __init__(self, company: DemoCompany, *, engine: Engine, seed: int) -> None:
+        self.company = company
+        self.engine = engine
+        self.rng = random.Random(seed)
+        self.queue: list[Action] = []
+        self.counter = itertools.count()
+        self.last_handoff = 0
+        self.demo_rep = {rep.email: rep.id for rep in company.reps}
+        self.refused: list[str] = []
+
+    def schedule_new_handoffs(self) -> int:
+        """Plan what the rep will do with every handoff created since the last call; return how many."""
+        with session_scope(self.engine) as session:
+            rows = session.execute(
+                select(Handoff.id, Handoff.person_id, Handoff.created_at, User.email, Person.email)
+                .join(Rep, Rep.id == Handoff.rep_id)
+                .join(User, User.id == Rep.user_id)
+                .join(Person, Person.id == Handoff.person_id)
+                .where(Handoff.id > self.last_handoff)
+                .order_by(Handoff.id)
+            ).all()
+        for handoff_id, person_id, created_at, rep_email, person_email in rows:
+            self.last_handoff = max(self.last_handoff, handoff_id)
+            self._plan(handoff_id, person_id, created_at, rep_email, person_email)
+        return len(rows)
+
+    def _plan(self, handoff_id: int, person_id: int, created: datetime, rep_email: str, email: str | None) -> None:
+        truth = self.company.truth
+        who = self.company.person_by_identifier.get(email or "")
+        rep = self.demo_rep.get(rep_email)
+        touch = created + timedelta(minutes=truth.rep_response_minutes(rep, self.rng) if rep else 60)
+        self._at(touch, "contacted", handoff_id, person_id)
+        if self.rng.random() < 0.06:
+            return  # some handoffs never get a disposition: the feedback clock chases them
+        decided = touch + timedelta(hours=self.rng.uniform(0.5, 72))
+        if who is None or self.rng.random() >= truth.acceptance_probability(who, at=created):
+            reason = truth.likely_rejection_reason(who, self.rng, at=created) if who else "unreachable"
+            self._at(decided, "reject", handoff_id, person_id, reason=reason)
+            return
+        self._at(decided, "accept", handoff_id, person_id)
+        qualified = decided + timedelta(days=self.rng.uniform(1, 10))
+        won = self.rng.random() < truth.win_probability(who, at=created)
+        if not won and self.rng.random() < 0.35:
+            self._at(qualified, "lose", handoff_id, person_id, reason="no_budget")
+            return
+        self._at(qualified, "qualify", handoff_id, person_id)
+        opened = qualified + timedelta(days=self.rng.uniform(1, 7))
+        self._at(opened, "open", handoff_id, person_id, amount=round(self.rng.lognormvariate(10.3, 0.6), -2))
+        closed = opened + timedelta(days=self.rng.uniform(14, 75))
+        self._at(
+            closed,
+            "win" if won else "lose",
+            handoff_id,
+            person_id,
+            reason=self.rng.choice(["chose_competitor", "no_decision", "price"]),
+        )
+
+    def _at(self, at: datetime, kind: str, handoff_id: int, person_id: int, **detail: Any) -> None:
+        heapq.heappush(self.queue, Action(at, next(self.counter), kind, handoff_id, person_id, detail))
+
+    def run_until(self, moment: datetime) -> int:
+        """Play every action due by `moment` in time order, firing the SLA timers due before each; return count."""
+        done = 0
+        next_timer = self._next_timer()
+        while self.queue and self.queue[0].at <= moment:
+            action = heapq.heappop(self.queue)
+            if next_timer is not None and next_timer <= action.at:
+                fire_due_timers(engine=self.engine, now=action.at, worker_id=WORKER)
+                next_timer = self._next_timer()
+            self._play(action)
+            done += 1
+        if next_timer is not None and next_timer <= moment:
+            fire_due_timers(engine=self.engine, now=moment, worker_id=WORKER)
+        return done
+
+    def _next_timer(self) -> datetime | None:
+        # Asking the database when the next timer is due is cheaper than trying to fire timers before every action.
+        with session_scope(self.engine) as session:
+            return session.scalar(
+                select(func.min(Timer.due_at)).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
+            )
+
+    def _play(self, action: Action) -> None:
+        with session_scope(self.engine) as session:
+            handoff = session.get(Handoff, action.handoff_id)
+            if handoff is None or handoff.rep_id is None:
+                return
+            # The handoff may have been reassigned since it was planned: whoever holds it now acts.
+            by = session.scalar(select(User.email).join(Rep, Rep.user_id == User.id).where(Rep.id == handoff.rep_id))
+            now = action.at
+            try:
+                if action.kind == "contacted":
+                    mark_contacted(session=session, handoff_id=handoff.id, by=by, now=now)
+                elif action.kind == "accept":
+                    accept(session=session, handoff_id=handoff.id, by=by, now=now)
+                elif action.kind == "reject":
+                    reject(
+                        session=session,
+                        handoff_id=handoff.id,
+                        by=by,
+                        reason=action.detail["reason"],
+                        note=None,
+                        now=now,
+                    )
+                elif action.kind == "qualify":
+                    qualify(session=session, handoff_id=handoff.id, by=by, now=now)
+                elif action.kind == "open":
+                    open_opportunity(
+                        session=session, person_id=action.person_id, by=by, now=now, amount=action.detail["amount"]
+                    )
+                elif action.kind == "win":
+                    win(session=session, person_id=action.person_id, by=by, now=now)
+                elif action.kind == "lose":
+                    lose(session=session, person_id=action.person_id, by=by, reason=action.detail["reason"], now=now)
+            except FeedbackRefused as error:
+                # A move the state no longer allows (say, disqualified meanwhile): a real rep would skip it too.
+                self.refused.append(f"{action.kind} #{action.handoff_id}: {error}")
