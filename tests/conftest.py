@@ -145,3 +145,14 @@ def write_key(database_url: str) -> str:
     with db_module.session_scope() as session:
         _key, secret = create_key(session=session, scope="ingest", name="test", now=datetime.now(UTC))
     return secret
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hooks() -> Iterator[None]:
+    """Live evaluation and handoffs are process-wide hooks: each test starts and ends without them."""
+    from leadpact.engine import stop_live_evaluation
+    from leadpact.handoff import stop_handoffs
+
+    yield
+    stop_handoffs()
+    stop_live_evaluation()

@@ -1,4 +1,4 @@
-"""The FastAPI application: tracking API, JSON API and, later, the web app."""
+"""The FastAPI application: tracking API, JSON API, and in the embedded default the worker beside them."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ from fastapi import FastAPI
 
 from leadpact import __version__
 from leadpact.engine import start_live_evaluation
+from leadpact.feedback.views import people_router as outcomes_router
+from leadpact.feedback.views import router as feedback_router
+from leadpact.handoff import start_handoffs
+from leadpact.handoff.views import people_router as missing_router
+from leadpact.handoff.views import router as handoffs_router
 from leadpact.ingest.views import router as tracking_router
+from leadpact.insights.reports.views import router as insights_router
 from leadpact.pact.views import router as pacts_router
+from leadpact.worker import start_embedded_worker
 
 
 def create_app() -> FastAPI:
@@ -15,7 +22,14 @@ def create_app() -> FastAPI:
     app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.")
     app.include_router(tracking_router)
     app.include_router(pacts_router)
+    app.include_router(handoffs_router)
+    app.include_router(missing_router)
+    app.include_router(feedback_router)
+    app.include_router(outcomes_router)
+    app.include_router(insights_router)
     start_live_evaluation()
+    start_handoffs()
+    start_embedded_worker(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

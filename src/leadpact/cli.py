@@ -5,10 +5,15 @@ from __future__ import annotations
 import typer
 
 from leadpact import operator_commands
+from leadpact.crm import commands as crm_commands
 from leadpact.demo import commands as demo_commands
 from leadpact.demo import run as demo_run
+from leadpact.feedback import commands as feedback_commands
+from leadpact.handoff import commands as handoff_commands
 from leadpact.imports import commands as import_commands
+from leadpact.insights.reports import commands as report_commands
 from leadpact.org import commands as org_commands
+from leadpact.outbox import commands as outbox_commands
 from leadpact.pact import commands as pact_commands
 
 app = typer.Typer(
@@ -25,6 +30,11 @@ demo_commands.register(app)
 import_commands.register(app)
 pact_commands.register(app)
 org_commands.register(app)
+handoff_commands.register(app)
+feedback_commands.register(app)
+outbox_commands.register(app)
+crm_commands.register(app)
+report_commands.register(app)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from leadpact.engine.outcome import evaluation_row, reasons, target_status
 from leadpact.lifecycle import SYSTEM, Status, is_allowed
 from leadpact.lifecycle.service import Move, apply_moves
 from leadpact.lifecycle.states import BEFORE_HANDOFF
-from leadpact.pact import Catalog, CompiledPact, Evaluation, compile_pact, evaluate, load_pact
+from leadpact.pact import Catalog, CompiledPact, Evaluation, compile_pact, evaluate, stored_pact
 from leadpact.pact.models import Evaluation as EvaluationRow
 from leadpact.pact.models import PactVersion
 from leadpact.people.models import Account, Person
@@ -56,7 +56,7 @@ class ActivePact:
         if row is None:
             return None
         if row.id != self.version_id:
-            self.compiled = compile_pact(load_pact(row.source))
+            self.compiled = compile_pact(stored_pact(row.source))
             self.version_id, self.version = row.id, row.version
         assert self.compiled is not None and self.version is not None
         return self.version, self.compiled

@@ -1,0 +1,24 @@
+"""The transactional outbox: notifications and CRM pushes written with the change that causes them, delivered
+after commit by workers with retries, leases and idempotency keys (at-least-once delivery, exactly-once effect)."""
+
+from leadpact.outbox.models import NotificationChannel, OutboxMessage
+from leadpact.outbox.payloads import handoff_payload
+from leadpact.outbox.service import MANAGER_TOPICS, REP_TOPICS, TOPICS, delivery_key, enqueue, notify, recipients
+from leadpact.outbox.transports import Delivery, DeliveryError, Transport, register_transport
+
+__all__ = [
+    "MANAGER_TOPICS",
+    "REP_TOPICS",
+    "TOPICS",
+    "Delivery",
+    "DeliveryError",
+    "NotificationChannel",
+    "OutboxMessage",
+    "Transport",
+    "delivery_key",
+    "enqueue",
+    "handoff_payload",
+    "notify",
+    "recipients",
+    "register_transport",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -13,7 +14,7 @@ from leadpact.pact.checks import Checker
 from leadpact.pact.schema import Pact, condition_kind
 from leadpact.pact.source import PactError, Path, Positions, read_yaml
 
-__all__ = ["InvalidPact", "PactError", "load_pact", "load_pact_file", "validate_pact"]
+__all__ = ["InvalidPact", "PactError", "load_pact", "load_pact_file", "stored_pact", "validate_pact"]
 
 TYPE_WORDS = {
     "string_type": "expected text",
@@ -149,3 +150,9 @@ def load_pact(text: str) -> Pact:
 def load_pact_file(path: str | FilePath) -> Pact:
     """Return the pact read from a YAML file; raise InvalidPact listing every problem."""
     return load_pact(FilePath(path).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=32)
+def stored_pact(source: str) -> Pact:
+    """Load a stored version's YAML once per process (a version's text never changes); treat it as read-only."""
+    return load_pact(source)

@@ -1,0 +1,45 @@
+"""CRM connectors (SPEC §11): HubSpot and Salesforce behind one capability base class, pushed through the
+outbox and pulled back as feedback, first touches and outcomes.
+
+Other domains import from here only. Importing registers the outbox's `crm` transport.
+"""
+
+from leadpact.crm.base import (
+    ConnectionReport,
+    CrmAuthError,
+    CrmChange,
+    CrmConflict,
+    CrmConnector,
+    CrmError,
+    CrmInvalid,
+    CrmNote,
+    CrmNotFound,
+    CrmPerson,
+    CrmRateLimited,
+    CrmTask,
+    CrmUnavailable,
+    PullResult,
+    Upserted,
+)
+from leadpact.crm.delivery import (
+    deliver,
+    deliver_due_pushes,
+    enqueue_handoff_pushes,
+    enqueue_push,
+    register,
+)
+from leadpact.crm.mapping import CrmMapping, MappingError, load_mapping
+from leadpact.crm.models import CrmConnection, CrmLink, ensure_tables
+from leadpact.crm.push import push_handoff, push_handoffs
+from leadpact.crm.settings import CrmSettings, connector_for, get_crm_settings
+from leadpact.crm.sync import apply_changes, pull
+
+register()
+
+__all__ = [
+    "ConnectionReport", "CrmAuthError", "CrmChange", "CrmConflict", "CrmConnection", "CrmConnector", "CrmError",
+    "CrmInvalid", "CrmLink", "CrmMapping", "CrmNotFound", "CrmNote", "CrmPerson", "CrmRateLimited", "CrmSettings",
+    "CrmTask", "CrmUnavailable", "MappingError", "PullResult", "Upserted", "apply_changes", "connector_for",
+    "deliver", "deliver_due_pushes", "enqueue_handoff_pushes", "enqueue_push", "ensure_tables", "get_crm_settings",
+    "load_mapping", "pull", "push_handoff", "push_handoffs", "register",
+]

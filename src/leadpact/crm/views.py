@@ -1,0 +1,59 @@
+"""Inbound CRM webhooks: HubSpot posts signed (v3) events here; each is verified, then applied as feedback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import HTTPException, Request, status
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from leadpact.api import api_router
+from leadpact.clock import get_clock
+from leadpact.crm.base import CrmError
+from leadpact.crm.settings import connector_for, get_crm_settings
+from leadpact.crm.sync import apply_changes
+from leadpact.db import session_scope
+
+log = logging.getLogger("leadpact.crm")
+router = api_router(prefix="/crm", tags=["crm"])
+
+
+class WebhookReceipt(BaseModel):
+    """What leadpact did with a webhook's events."""
+
+    changes: int
+    applied: int
+    skipped: int
+
+
+@router.post("/hubspot/webhook", response_model=WebhookReceipt,
+             responses={401: {"description": "The v3 signature is missing, wrong, or older than five minutes"},
+                        503: {"description": "HubSpot is not connected or could not be read: HubSpot retries"}})
+async def hubspot_webhook(request: Request) -> WebhookReceipt:
+    """Receive HubSpot webhook events (v3 signature checked), apply lead status and deal changes, and say how many."""
+    body = await request.body()
+    # HubSpot signs the URL it called; behind a proxy that is the configured public URL, not the one we see.
+    uri = get_crm_settings().hubspot_webhook_url or str(request.url)
+    # Reading the contacts behind the events calls HubSpot: keep that off the event loop.
+    return await run_in_threadpool(receive, method=request.method, uri=uri, body=body, headers=dict(request.headers))
+
+
+def receive(*, method: str, uri: str, body: bytes, headers: dict[str, str]) -> WebhookReceipt:
+    """Verify, parse and apply one HubSpot webhook delivery."""
+    try:
+        with session_scope() as session:
+            connector = connector_for("hubspot", session=session)
+    except CrmError as error:
+        log.error("HubSpot webhook refused: %s", error)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"HubSpot is not connected: {error}") from None
+    if not connector.verify_webhook(method=method, uri=uri, body=body, headers=headers, now=get_clock().now()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or expired X-HubSpot-Signature-v3")
+    try:
+        changes = connector.parse_webhook(body)
+    except CrmError as error:
+        code = status.HTTP_503_SERVICE_UNAVAILABLE if error.retryable else status.HTTP_400_BAD_REQUEST
+        raise HTTPException(code, str(error)) from None
+    with session_scope() as session:
+        report = apply_changes(session=session, changes=changes)
+    return WebhookReceipt(changes=len(changes), applied=len(report.applied), skipped=len(report.skipped))

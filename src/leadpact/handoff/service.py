@@ -1,0 +1,127 @@
+"""Handoff records: find, list and describe them; what a held lead is missing. Services flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadpact.handoff.models import Handoff
+from leadpact.org.models import Rep, Team, User
+from leadpact.pact.models import Evaluation as EvaluationRow
+from leadpact.people.models import Account, Person
+
+STATES = ("open", "accepted", "rejected", "closed")
+TIERS = ("hot", "mql")
+
+# Each readiness item (SPEC §4) in words, and the form field that answers it when a form can ask for it at all.
+READINESS_QUESTIONS: dict[str, tuple[str, str | None]] = {
+    "company": ("Company name", "company.name"),
+    "industry": ("Industry", "company.industry"),
+    "company_size": ("Company size (employees)", "company.employee_count"),
+    "role": ("Job title", "title"),
+    "engagement": ("A visit to a named page or asset (behaviour: a form cannot supply it)", None),
+    "problem": ("Engagement with catalog content that speaks to a problem (send them such content)", None),
+}
+
+
+class HandoffNotFound(LookupError):
+    """No handoff has this id."""
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    """A handoff with the rows people read it by: the person, account, rep (and their user) and team."""
+
+    handoff: Handoff
+    person: Person
+    account: Account | None
+    rep: Rep | None
+    rep_user: User | None
+    team: Team | None
+
+
+def get_handoff(*, session: Session, handoff_id: int, lock: bool = False) -> Handoff:
+    """Return the handoff with this id (locked for update when asked); raise HandoffNotFound otherwise."""
+    query = select(Handoff).where(Handoff.id == handoff_id)
+    handoff = session.scalar(query.with_for_update() if lock else query)
+    if handoff is None:
+        raise HandoffNotFound(f"no handoff {handoff_id}")
+    return handoff
+
+
+def open_handoff(*, session: Session, person_id: int) -> Handoff | None:
+    """Return the person's open handoff (one at a time), or None."""
+    return session.scalar(select(Handoff).where(Handoff.person_id == person_id, Handoff.state == "open")
+                          .order_by(Handoff.id.desc()).limit(1))
+
+
+def latest_handoff(*, session: Session, person_id: int) -> Handoff | None:
+    """Return the person's most recent handoff, whatever its state, or None."""
+    return session.scalar(select(Handoff).where(Handoff.person_id == person_id).order_by(Handoff.id.desc()).limit(1))
+
+
+def _views(session: Session, query: Any) -> list[HandoffView]:
+    rows = session.execute(
+        query.add_columns(Person, Account, Rep, User, Team)
+        .join(Person, Person.id == Handoff.person_id)
+        .outerjoin(Account, Account.id == Handoff.account_id)
+        .outerjoin(Rep, Rep.id == Handoff.rep_id)
+        .outerjoin(User, User.id == Rep.user_id)
+        .outerjoin(Team, Team.id == Handoff.team_id)
+    ).all()
+    return [HandoffView(*row) for row in rows]
+
+
+def describe(*, session: Session, handoff_id: int) -> HandoffView:
+    """Return one handoff with its person, account, rep and team; raise HandoffNotFound when there is none."""
+    found = _views(session, select(Handoff).where(Handoff.id == handoff_id))
+    if not found:
+        raise HandoffNotFound(f"no handoff {handoff_id}")
+    return found[0]
+
+
+def list_handoffs(
+    *, session: Session, rep_email: str | None = None, state: str | None = None, tier: str | None = None,
+    team: str | None = None, limit: int = 100, offset: int = 0,
+) -> list[HandoffView]:
+    """Return handoffs, newest first, filtered by the rep's email, state, tier and team key."""
+    query = select(Handoff)
+    if rep_email is not None:
+        rep_ids = select(Rep.id).join(User, User.id == Rep.user_id).where(User.email == rep_email.strip().lower())
+        query = query.where(Handoff.rep_id.in_(rep_ids))
+    if state is not None:
+        query = query.where(Handoff.state == state)
+    if tier is not None:
+        query = query.where(Handoff.tier == tier)
+    if team is not None:
+        query = query.where(Handoff.team_id.in_(select(Team.id).where(Team.key == team)))
+    return _views(session, query.order_by(Handoff.created_at.desc(), Handoff.id.desc()).limit(limit).offset(offset))
+
+
+def person_by_email(*, session: Session, email: str) -> Person | None:
+    """Return the person with this email (any case), or None."""
+    return session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def readiness_items(missing: Sequence[str]) -> list[dict[str, Any]]:
+    """Return missing readiness items with a label and the form field that can ask for each (None: no form can)."""
+    return [{"item": item, "label": READINESS_QUESTIONS.get(item, (item, None))[0],
+             "form_field": READINESS_QUESTIONS.get(item, (item, None))[1]} for item in missing]
+
+
+def missing_context(*, session: Session, person: Person) -> dict[str, Any]:
+    """Return what keeps the person from being handed off: their status and the readiness items still missing."""
+    row = session.get(EvaluationRow, person.id)
+    missing = list((row.missing or {}).get("items", [])) if row is not None else []
+    return {
+        "person_id": person.id,
+        "email": person.email,
+        "status": person.status,
+        "pact_version": row.pact_version if row is not None else None,
+        "evaluated_at": row.evaluated_at.isoformat() if row is not None else None,
+        "missing": readiness_items(missing),
+    }

@@ -1,0 +1,104 @@
+"""Event tests and engagement, counted per person with group-bys: the part `condition_expression` leaves out.
+
+Ages are `(as_of − t)` in days computed as the live engine does (microseconds → seconds → days, in
+floating point), windows keep `age ≤ within_days`, and each engagement criterion keeps the first
+`max_per_day` of its occurrences per UTC day, in event order, before decaying and summing them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from leadpact.insights.backtest import conditions, typed
+from leadpact.insights.backtest.history import History
+from leadpact.pact.conditions import event_key
+from leadpact.pact.operators import OPERATORS, Lists
+from leadpact.pact.schema import AnyOf, Count, EngagementCriterion, EventTest
+
+ROW = ["person", "order", "day", "age"]
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One event test, with its static `where` decided once per event (as_of does not change it)."""
+
+    test: EventTest
+    rows: pl.DataFrame  # person, order, ts, day, matched, undecidable — events of the test's key only
+
+    def at(self, as_of: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Return (matching events at as_of with their age, people whose `where` was undecidable)."""
+        age = typed.divide(typed.divide(pl.lit(as_of, pl.Int64) - pl.col("ts"), 1_000_000), 86_400)
+        rows = self.rows.lazy().filter(pl.col("ts") <= as_of).with_columns(age.alias("age"))
+        if self.test.within_days is not None:
+            rows = rows.filter(pl.col("age") <= self.test.within_days)
+        if self.test.where is None:
+            return rows.select(ROW).collect(), _NOBODY
+        frame = rows.filter(pl.col("matched") | pl.col("undecidable")).collect()
+        doubtful = frame.filter(pl.col("undecidable")).select("person").unique()
+        return frame.filter(pl.col("matched")).select(ROW), doubtful
+
+
+_NOBODY = pl.DataFrame(schema={"person": pl.Int64})
+
+
+def branch(history: History, test: EventTest, lists: Lists) -> Branch:
+    """Return an event test's events with its `where` decided on each."""
+    rows = history.by_key(event_key(test.event))
+    if test.where is None:
+        return Branch(test, rows.select("person", "order", "ts", "day"))
+    for path in sorted(conditions.where_paths(test)):
+        rows = history.event_field(rows, path)
+    holds, undecidable = conditions.expression(test.where, {}, lists)
+    return Branch(test, rows.select("person", "order", "ts", "day", holds.alias("matched"),
+                                    undecidable.alias("undecidable")))
+
+
+def count_test(count: Count | None, column: pl.Expr) -> pl.Expr:
+    """Return the Polars face of an event test's count (at least one by default)."""
+    if count is None:
+        return column >= 1
+    return OPERATORS[count.op].expression(column, pl.Int64(), count.value, {})
+
+
+def test_columns(people: pl.DataFrame, branches: dict[str, Branch], as_of: int) -> pl.DataFrame:
+    """Return `people` with, per named event test, whether it holds and whether it was undecidable."""
+    for name, item in branches.items():
+        rows, doubtful = item.at(as_of)
+        counts = rows.group_by("person").agg(pl.len().cast(pl.Int64).alias("n"))
+        people = (people.join(counts, on="person", how="left")
+                  .join(doubtful.with_columns(pl.lit(True).alias(f"{name}#u")), on="person", how="left")
+                  .with_columns(count_test(item.test.count, pl.col("n").fill_null(0)).fill_null(False).alias(name),
+                                pl.col(f"{name}#u").fill_null(False))
+                  .drop("n"))
+    return people
+
+
+def criterion_branches(criterion: EngagementCriterion) -> list[EventTest]:
+    """Return the event tests of an engagement criterion (the live engine ignores any other member)."""
+    tests = criterion.when.any if isinstance(criterion.when, AnyOf) else [criterion.when]
+    return [test for test in tests if isinstance(test, EventTest)]
+
+
+def occurrences(branches: list[Branch], as_of: int, max_per_day: int | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return (the criterion's scoring occurrences at as_of, people it could not decide)."""
+    parts, doubtful = [], []
+    for item in branches:
+        rows, unsure = item.at(as_of)
+        doubtful.append(unsure)
+        if item.test.count is not None:
+            counts = rows.group_by("person").agg(pl.len().cast(pl.Int64).alias("n"))
+            enough = counts.filter(count_test(item.test.count, pl.col("n")).fill_null(False))
+            rows = rows.join(enough.select("person"), on="person", how="semi", maintain_order="left")
+        parts.append(rows)
+    if not parts:
+        return pl.DataFrame(schema={"person": pl.Int64, "order": pl.Int64, "day": pl.Int32, "age": pl.Float64}), _NOBODY
+    found = parts[0] if len(parts) == 1 else (
+        pl.concat(parts).unique(["person", "order"]).sort(["person", "order"]))  # an event scores once
+    if max_per_day is not None:
+        new_day = ((pl.col("person") != pl.col("person").shift(1)) | (pl.col("day") != pl.col("day").shift(1)))
+        index = pl.int_range(pl.len(), dtype=pl.Int64)
+        start = pl.when(new_day.fill_null(True)).then(index).forward_fill()
+        found = found.filter(index - start < max_per_day)
+    return found, pl.concat(doubtful).unique()

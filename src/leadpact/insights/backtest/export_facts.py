@@ -1,0 +1,223 @@
+"""People's and accounts' facts from exported messages, as `leadpact.pact.offline.resolve` merges them.
+
+A person's trait is the value of the latest identify that sent it (identify traits are merged with
+dict.update in time order); a trait whose own name holds dots wins over the nested walk. An account's
+trait is the latest group call's for its groupId, with `domain` rebuilt from domain/website. A person's
+account is the group they last sent, else the account of their business email domain, else of their
+company name, else one implied by their company trait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from leadpact.insights.backtest import derived, typed
+from leadpact.insights.backtest.documents import Documents
+from leadpact.insights.backtest.history import LiveInputs
+from leadpact.pact.offline import _company_name, _domain_of
+
+IMPLIED = ("name", "domain", "industry", "employees")
+
+
+def _has(key: str) -> Callable[[Any], bool]:
+    # trait documents are always dicts (see export._parse_traits); the class test is the fast path
+    return lambda document: document.__class__ is dict and key in document
+
+
+def _company(document: Any) -> Any:
+    company = document.get("company") if document.__class__ is dict else None
+    return company if isinstance(company, Mapping) else {}
+
+
+def _company_field(key: str) -> Callable[[Any], tuple[bool, Any]]:
+    def read(document: Any) -> tuple[bool, Any]:
+        company = _company(document)
+        value = company.get("employees", company.get("employee_count")) if key == "employees" else company.get(key)
+        return value is not None, value  # the implied account leaves out what is None
+
+    return read
+
+
+def _truthy(key: str) -> Callable[[Any], bool]:
+    return lambda document: document.__class__ is dict and bool(document.get(key))
+
+
+def _keys(path: str) -> list[str]:
+    return path.split(".")[1:]
+
+
+def _tops(keys: list[str]) -> list[str]:
+    return [".".join(keys), keys[0]] if len(keys) > 1 else [keys[0]]
+
+
+class ExportFacts:
+    """Facts of people resolved from an export: identify and group calls, first ids, trait documents."""
+
+    def __init__(self, *, people: pl.DataFrame, identifies: pl.DataFrame, groups: pl.DataFrame,
+                 firsts: pl.DataFrame, traits: Documents,
+                 live: Callable[[Sequence[int]], dict[int, LiveInputs]]) -> None:
+        self.people, self.identifies, self.groups, self.firsts = people, identifies, groups, firsts
+        self.traits, self._live = traits, live
+
+    def live_inputs(self, people: Sequence[int]) -> dict[int, LiveInputs]:
+        """Return the live evaluator's inputs for a few people, resolved from their own messages."""
+        return self._live(people)
+
+    def _latest(self, calls: pl.DataFrame, owner: str, table: pl.DataFrame, path: str, tops: list[str]) -> pl.DataFrame:
+        """Per owner, the typed value of `path` from the latest call holding its top key (dotted name first)."""
+        columns = list(typed.names(path).values())
+        rows = calls.select(owner, "order", "tdoc").join(
+            table.select("tdoc", *[f"has:{top}" for top in tops], *columns), on="tdoc", how="inner")
+        chosen, parts = None, []
+        for top in tops:
+            part = rows.filter(pl.col(f"has:{top}")).unique(owner, keep="last", maintain_order=True)
+            part = part.select(owner, *columns)
+            if chosen is not None:
+                part = part.join(chosen, on=owner, how="anti")
+            chosen = part.select(owner) if chosen is None else pl.concat([chosen, part.select(owner)])
+            parts.append(part)
+        return pl.concat(parts) if parts else pl.DataFrame(schema={owner: pl.Int64, **typed.schema(path)})
+
+    def _table(self, paths: Sequence[str], extra: dict[str, Any] | None = None) -> pl.DataFrame:
+        tops = {top for path in paths for top in _tops(_keys(path))} | {"company", "domain", "website", "name",
+                                                                        "group_id"}
+        derived: dict[str, Any] = {f"has:{top}": (_has(top), pl.Boolean) for top in tops}
+        derived["company_name"] = (_company_name, pl.String)
+        derived["truthy:domain"], derived["truthy:website"] = (_truthy("domain"), pl.Boolean), (
+            _truthy("website"), pl.Boolean)
+        fields: dict[str, Any] = {path: _keys(path) for path in paths}
+        fields.update({f"company.{key}": _company_field(key) for key in ("industry", "employees")})
+        fields.update(extra or {})
+        return self.traits.table("tdoc", derived=derived, fields=fields)
+
+    def fields(self, paths: Sequence[str]) -> pl.DataFrame:
+        """Return person and the typed columns of each person/account path."""
+        person_paths = sorted({p for p in paths if p.startswith("person.")} | {"person.email"})
+        account_paths = sorted({p for p in paths if p.startswith("account.")})
+        raw = [p for p in person_paths if p != "person.email_domain"] + ["person.email_domain"]
+        group_paths = [f"group.{p.partition('.')[2]}" for p in account_paths] + ["group.domain", "group.website",
+                                                                                 "group.name"]
+        table = self._table(raw + group_paths)
+        frame = self.people.select("person")
+        for path in raw:
+            latest = self._latest(self.identifies, "person", table, path, _tops(_keys(path)))
+            frame = frame.join(latest, on="person", how="left")
+            top = _keys(path)[0]
+            if path in ("person.userId", "person.anonymousId"):  # setdefault: the first id sent, unless a trait
+                first = self.firsts.select("person", pl.col(top).alias("first"))
+                frame = frame.join(first, on="person", how="left").with_columns(self._fill(path, pl.col("first")))
+                frame = frame.drop("first")
+        frame = frame.with_columns(pl.col(c).fill_null(typed.ABSENT) for c in frame.columns if c.endswith("#k"))
+        frame = derived.with_email_domain(frame, wanted="person.email_domain" in person_paths)
+        company = self._company(table)
+        frame = frame.join(company, on="person", how="left")
+        accounts = self._accounts(table, account_paths)
+        frame = self._attach_accounts(frame, accounts, account_paths)
+        keep = [c for c in frame.columns if c == "person" or c.split("#")[0] in set(person_paths) | set(account_paths)]
+        return frame.select(keep)
+
+    def _fill(self, path: str, value: pl.Expr) -> list[pl.Expr]:
+        n = typed.names(path)
+        use = (pl.col(n["k"]).is_null() | (pl.col(n["k"]) == typed.ABSENT)) & value.is_not_null()
+        return [pl.when(use).then(pl.lit(typed.TEXT, pl.Int8)).otherwise(pl.col(n["k"])).alias(n["k"]),
+                pl.when(use).then(value).otherwise(pl.col(n["s"])).alias(n["s"])]
+
+    def _company(self, table: pl.DataFrame) -> pl.DataFrame:
+        """Per person, the company trait of the latest identify that sent one: name, industry, employees."""
+        columns = [*typed.names("company.industry").values(), *typed.names("company.employees").values()]
+        rows = self.identifies.join(table.select("tdoc", "has:company", "company_name", *columns), on="tdoc",
+                                    how="inner").filter(pl.col("has:company"))
+        return rows.unique("person", keep="last", maintain_order=True).select("person", "company_name", *columns)
+
+    def _accounts(self, table: pl.DataFrame, account_paths: list[str]) -> pl.DataFrame:
+        """One row per groupId: first-seen order, rebuilt domain, name key and each account path's value."""
+        groups = self.groups.rename({"person": "sender", "group_id": "owner"})
+        accounts = groups.group_by("owner").agg(pl.col("order").min().alias("first_seen"))
+        for path in account_paths:
+            keys = _keys(path)
+            source = "group." + ".".join(keys)
+            if keys in (["domain"], ["group_id"]):
+                continue
+            latest = self._latest(groups, "owner", table, source, _tops(keys))
+            renamed = dict(zip(typed.names(source).values(), typed.names(path).values(), strict=True))
+            accounts = accounts.join(latest.rename(renamed), on="owner", how="left")
+        for key in ("domain", "website", "name"):
+            n = typed.names(f"group.{key}")
+            truthy = [f"truthy:{key}"] if key != "name" else []
+            rows = groups.select("owner", "order", "tdoc").join(
+                table.select("tdoc", f"has:{key}", *truthy, *n.values()), on="tdoc", how="inner").filter(
+                pl.col(f"has:{key}"))
+            latest = rows.unique("owner", keep="last", maintain_order=True).select(
+                "owner", pl.when(pl.col(n["k"]) == typed.TEXT).then(pl.col(n["s"])).alias(f"{key}_text"), *truthy)
+            accounts = accounts.join(latest, on="owner", how="left")
+        # resolve: `traits.get("domain") or traits.get("website")`, then the host of it when it is text
+        source = pl.when(pl.col("truthy:domain").fill_null(False)).then(pl.col("domain_text")).otherwise(
+            pl.col("website_text"))
+        accounts = accounts.with_columns(source.alias("domain_source"))
+        hosts = derived.python_map(accounts["domain_source"], lambda v: _domain_of({"domain": v}), pl.String)
+        names = derived.python_map(accounts["name_text"], lambda v: v.strip().casefold(), pl.String)
+        accounts = (accounts.join(hosts.rename({"value": "domain_source", "mapped": "domain"}), on="domain_source",
+                                  how="left")
+                    .join(names.rename({"value": "name_text", "mapped": "name_key"}), on="name_text", how="left"))
+        for path in account_paths:
+            keys = _keys(path)
+            if keys == ["domain"]:
+                accounts = accounts.with_columns(typed.from_column(pl.col("domain"), pl.String(), path))
+            elif keys == ["group_id"]:
+                latest = self._latest(groups, "owner", table, "group.group_id", ["group_id"])
+                renamed = dict(zip(typed.names("group.group_id").values(), typed.names(path).values(), strict=True))
+                accounts = accounts.join(latest.rename(renamed), on="owner", how="left").with_columns(
+                    self._fill(path, pl.col("owner")))
+        return accounts
+
+    def _attach_accounts(self, frame: pl.DataFrame, accounts: pl.DataFrame, paths: list[str]) -> pl.DataFrame:
+        """Each person's account (group, business domain, company name, else implied) and its typed fields."""
+        sent = self.groups.unique("person", keep="last", maintain_order=True).select("person", pl.col("group_id")
+                                                                                      .alias("sent"))
+        ordered = accounts.sort("first_seen")
+        by_domain = ordered.filter(pl.col("domain").is_not_null()).unique("domain", keep="last", maintain_order=True)
+        by_name = ordered.filter(pl.col("name_key").is_not_null()).unique("name_key", keep="last", maintain_order=True)
+        lookups = derived.python_map(frame["company_name"].fill_null(""), str.casefold, pl.String)
+        frame = (frame.join(sent, on="person", how="left")
+                 .with_columns(pl.col("company_name").fill_null("").alias("company_lookup"))
+                 .join(lookups.rename({"value": "company_lookup", "mapped": "company_key"}), on="company_lookup",
+                       how="left")
+                 .join(by_domain.select(pl.col("domain").alias("business"), pl.col("owner").alias("by_domain")),
+                       on="business", how="left")
+                 .join(by_name.select(pl.col("name_key").alias("company_key"), pl.col("owner").alias("by_name")),
+                       on="company_key", how="left"))
+        frame = frame.with_columns(pl.coalesce("sent", "by_domain", "by_name").alias("owner"))
+        implied = pl.col("owner").is_null() & (pl.col("company_name").is_not_null() | pl.col("business").is_not_null())
+        frame = frame.join(accounts.drop("first_seen"), on="owner", how="left").with_columns(implied.alias("implied"))
+        exprs = []
+        for path in paths:
+            keys = _keys(path)
+            n = typed.names(path)
+            if n["k"] not in frame.columns:
+                frame = frame.with_columns(typed.absent(path))
+            frame = frame.with_columns(pl.col(n["k"]).fill_null(typed.ABSENT))
+            if keys == ["name"]:
+                given = typed.from_column(pl.col("company_name"), pl.String(), path)
+            elif keys == ["domain"]:
+                given = typed.from_column(pl.col("business"), pl.String(), path)
+            elif keys in (["industry"], ["employees"]):
+                source = typed.names(f"company.{keys[0]}")
+                given = [pl.col(source[s]).alias(n[s]) for s in "ksifb"]
+            else:
+                given = typed.absent(path)
+            for expr in given:
+                name = expr.meta.output_name()
+                fill = pl.lit(typed.ABSENT, pl.Int8) if name.endswith("#k") else None
+                value = expr.fill_null(fill) if fill is not None else expr
+                exprs.append(pl.when(pl.col("implied")).then(value).otherwise(pl.col(name)).alias(name))
+        if exprs:
+            frame = frame.with_columns(exprs)
+        # an absent value in the implied account is a left-out key: keep kind ABSENT where from_column says NULL
+        for path in paths:
+            n = typed.names(path)
+            frame = frame.with_columns(pl.when(pl.col("implied") & (pl.col(n["k"]) == typed.NULL))
+                                       .then(pl.lit(typed.ABSENT, pl.Int8)).otherwise(pl.col(n["k"])).alias(n["k"]))
+        return frame

@@ -1,0 +1,121 @@
+"""Readiness, vectorised: which of the brief's questions cannot be answered yet (SPEC §4, missing context).
+
+`engagement` needs a scored event naming a page or an asset; `problem` needs any event (up to as_of)
+whose catalog asset states a problem. Both rest on per-event facts that do not depend on as_of, so
+they are computed once per history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from leadpact.insights.backtest import typed
+from leadpact.insights.backtest.history import History
+from leadpact.pact.catalog import event_asset_id, normalise_path
+from leadpact.pact.values import is_missing
+
+OWN, FROM_HINT, FROM_CONTEXT = 0, 1, 2
+
+
+def _properties(document: Any) -> Any:
+    return document or {}
+
+
+def _own_path(document: Any) -> str | None:
+    properties = _properties(document)
+    path = properties.get("path") if isinstance(properties, Mapping) else None
+    return None if is_missing(path) else normalise_path(path)
+
+
+def _need(document: Any) -> int:
+    properties = _properties(document)
+    path = properties.get("path") if isinstance(properties, Mapping) else None
+    if not is_missing(path):
+        return OWN
+    # with no path at all the export's `path` column holds context.page.path; a blank one it copied as is
+    return FROM_HINT if path is None else FROM_CONTEXT
+
+
+def _asset_id(document: Any) -> str | None:
+    return event_asset_id({"properties": document})
+
+
+def _context_path(document: Any) -> str | None:
+    context = document or {}
+    page = context.get("page") if isinstance(context, Mapping) else None
+    return normalise_path(page.get("path") if isinstance(page, Mapping) else None)
+
+
+def _normalised(values: pl.Series) -> pl.DataFrame:
+    distinct = values.drop_nulls().unique()
+    return pl.DataFrame({"hint": distinct, "hint_path": [normalise_path(v) for v in distinct.to_list()]},
+                        schema={"hint": pl.String, "hint_path": pl.String})
+
+
+def event_assets(history: History) -> pl.DataFrame:
+    """Return person, ts, order, `named` (names a page or asset) and `problem` (its asset states a problem)."""
+    docs, code = history.properties, "props"
+    frame = history.events.select("person", "order", "arrival", "ts", "props", "hint")
+    for name, derive, dtype in (("own_path", _own_path, pl.String), ("need", _need, pl.Int8),
+                                ("asset_id", _asset_id, pl.String)):
+        frame = frame.join(docs.derived(name, derive, dtype, code), on=code, how="left")
+    frame = frame.with_columns(pl.col("need").fill_null(FROM_HINT if history.path_hint else FROM_CONTEXT))
+    if not history.path_hint:
+        frame = frame.with_columns(pl.when(pl.col("need") == FROM_HINT).then(FROM_CONTEXT)
+                                   .otherwise(pl.col("need")).alias("need"))
+    hinted = frame.filter(pl.col("need") == FROM_HINT)
+    hints = _normalised(hinted["hint"].cast(pl.String)).with_columns(pl.col("hint").cast(pl.Categorical))
+    frame = frame.join(hints, on="hint", how="left")
+    needy = frame.filter(pl.col("need") == FROM_CONTEXT).select("arrival")
+    needy, contexts = history.with_contexts(needy)
+    paths = needy.join(contexts.derived("context_path", _context_path, pl.String, "context"), on="context",
+                       how="left").select("arrival", "context_path")
+    frame = frame.join(paths, on="arrival", how="left")
+    path = (pl.when(pl.col("need") == OWN).then(pl.col("own_path"))
+            .when(pl.col("need") == FROM_HINT).then(pl.col("hint_path"))
+            .otherwise(pl.col("context_path")))
+    frame = frame.with_columns(path.alias("path"))
+    ids, paths = _catalog_frames(history)
+    frame = (frame.join(ids, on="asset_id", how="left").join(paths, on="path", how="left")
+             .with_columns(pl.when(pl.col("by_id").is_not_null()).then(pl.col("id_problem"))
+                           .otherwise(pl.col("path_problem").fill_null(False)).alias("problem"),
+                           (pl.col("path").is_not_null() | pl.col("asset_id").is_not_null()).alias("named")))
+    return frame.select("person", "order", "ts", "named", "problem").sort(["person", "order"])
+
+
+def _catalog_frames(history: History) -> tuple[pl.DataFrame, pl.DataFrame]:
+    catalog = history.catalog
+    ids = pl.DataFrame({"asset_id": list(catalog.by_id), "by_id": [True] * len(catalog.by_id),
+                        "id_problem": [not is_missing(a.get("problem")) for a in catalog.by_id.values()]},
+                       schema={"asset_id": pl.String, "by_id": pl.Boolean, "id_problem": pl.Boolean})
+    paths = pl.DataFrame({"path": list(catalog.by_path),
+                          "path_problem": [not is_missing(a.get("problem")) for a in catalog.by_path.values()]},
+                         schema={"path": pl.String, "path_problem": pl.Boolean})
+    return ids, paths
+
+
+def first_problem(assets: pl.DataFrame) -> pl.DataFrame:
+    """Return person and the time of their first event whose asset states a problem."""
+    return assets.filter(pl.col("problem")).group_by("person").agg(pl.col("ts").min().alias("problem_ts"))
+
+
+def missing_items(require: tuple[str, ...], *, has_persona: pl.Expr) -> pl.Expr:
+    """Return the list of readiness items not answered, in the pact's order (needs `named` and `problem_ok`)."""
+    answered = {
+        "company": ~typed.missing("account.name"),
+        "industry": ~typed.missing("account.industry"),
+        "company_size": ~typed.missing("account.employees"),
+        "role": has_persona | ~typed.missing("person.title"),
+        "engagement": pl.col("named"),
+        "problem": pl.col("problem_ok"),
+    }
+    items = [pl.when(answered[item]).then(pl.lit(None, pl.String)).otherwise(pl.lit(item)) for item in require]
+    if not items:
+        return pl.lit([], dtype=pl.List(pl.String))
+    return pl.concat_list(items).list.drop_nulls()
+
+
+READINESS_FIELDS = ("account.name", "account.industry", "account.employees", "person.title", "person.email")

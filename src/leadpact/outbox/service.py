@@ -1,0 +1,171 @@
+"""Writing side effects into the outbox, inside the caller's transaction: one row per delivery."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from leadpact.org.models import Rep, Team, User
+from leadpact.outbox.models import NotificationChannel, OutboxMessage
+
+KINDS = ("email", "slack", "webhook", "crm")
+# Topics addressed to the handoff's rep by email; everything else reaches reps only through their own channels.
+REP_TOPICS = frozenset({"handoff.created", "handoff.reassigned", "feedback.due"})
+# Topics addressed to the manager of the rep's team by email.
+MANAGER_TOPICS = frozenset({"sla.breached"})
+TOPICS = ("handoff.created", "handoff.reassigned", "sla.breached", "feedback.due", "readiness.missing")
+# Keys under this prefix travel with the row for the transport (a webhook's signing secret) but never in a body.
+PRIVATE_PREFIX = "_"
+# Set when a transaction that enqueued something commits: a worker in this process starts at once instead of at
+# its next poll (the embedded default's notification latency is then the delivery's own).
+_enqueued = threading.Event()
+
+
+def enqueued_signal() -> threading.Event:
+    """Return the event set whenever a transaction of this process commits new outbox rows."""
+    return _enqueued
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_workers(session: Session) -> None:
+    if session.info.pop("outbox_enqueued", False):
+        _enqueued.set()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_enqueued(session: Session) -> None:
+    session.info.pop("outbox_enqueued", None)
+
+
+def enqueue(
+    *,
+    session: Session,
+    kind: str,
+    topic: str,
+    destination: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    now: datetime,
+    handoff_id: int | None = None,
+) -> OutboxMessage | None:
+    """Add one delivery to the outbox in the caller's transaction; return it, or None when its key exists."""
+    values = {
+        "kind": kind,
+        "topic": topic,
+        "destination": destination,
+        "payload": payload,
+        "idempotency_key": idempotency_key,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "handoff_id": handoff_id,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql_insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]
+        )
+    elif dialect == "sqlite":
+        statement = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]
+        )
+    else:  # pragma: no cover - leadpact runs on SQLite and PostgreSQL only
+        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)):
+            return None
+        statement = insert(OutboxMessage).values(**values)
+    # ON CONFLICT DO NOTHING keeps the caller's transaction usable when a concurrent writer holds the same key.
+    message = session.scalars(statement.returning(OutboxMessage)).first()
+    if message is not None:
+        session.info["outbox_enqueued"] = True
+    return message
+
+
+def notify(
+    *,
+    session: Session,
+    topic: str,
+    payload: dict[str, Any],
+    now: datetime,
+    key: str,
+    rep_id: int | None = None,
+    handoff_id: int | None = None,
+) -> list[OutboxMessage]:
+    """Fan one notification out to every recipient of `topic` (rep, manager, channels); return the rows added."""
+    added = []
+    for kind, destination, extra in recipients(session=session, topic=topic, rep_id=rep_id):
+        message = enqueue(
+            session=session,
+            kind=kind,
+            topic=topic,
+            destination=destination,
+            payload={**payload, **extra} if extra else payload,
+            idempotency_key=delivery_key(key, kind, destination),
+            now=now,
+            handoff_id=handoff_id,
+        )
+        if message is not None:
+            added.append(message)
+    return added
+
+
+def delivery_key(key: str, kind: str, destination: str) -> str:
+    """Return the idempotency key of one delivery of a notification (fits the 200-character column)."""
+    full = f"{key}:{kind}:{destination}"
+    if len(full) <= 200:
+        return full
+    import hashlib
+
+    # A very long URL would overflow the column: keep the readable start and make the rest a digest.
+    return f"{full[:150]}#{hashlib.sha256(full.encode()).hexdigest()[:40]}"
+
+
+def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tuple[str, str, dict[str, Any]]]:
+    """Return (kind, destination, private payload) for everyone who should hear about `topic`, without repeats."""
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    if rep_id is not None and (topic in REP_TOPICS or topic in MANAGER_TOPICS):
+        rep_user, manager = aliased(User), aliased(User)
+        row = session.execute(
+            select(rep_user.email, rep_user.is_active, manager.email, manager.is_active)
+            .select_from(Rep)
+            .join(rep_user, rep_user.id == Rep.user_id)
+            .outerjoin(Team, Team.id == Rep.team_id)
+            .outerjoin(manager, manager.id == Team.manager_user_id)
+            .where(Rep.id == rep_id)
+        ).first()
+        if row is not None:
+            rep_email, rep_active, manager_email, manager_active = row
+            if topic in REP_TOPICS and rep_email and rep_active:
+                found.append(("email", rep_email, {}))
+            if topic in MANAGER_TOPICS and manager_email and manager_active:
+                found.append(("email", manager_email, {}))
+    for channel in session.scalars(
+        select(NotificationChannel).where(NotificationChannel.is_active.is_(True)).order_by(NotificationChannel.id)
+    ):
+        if channel.rep_id is not None and channel.rep_id != rep_id:
+            continue
+        if not channel_hears(channel, topic):
+            continue
+        extra = {"_secret": channel.secret} if channel.kind == "webhook" and channel.secret else {}
+        found.append((channel.kind, channel.target, extra))
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for kind, destination, extra in found:
+        if (kind, destination) not in seen:
+            seen.add((kind, destination))
+            unique.append((kind, destination, extra))
+    return unique
+
+
+def channel_hears(channel: NotificationChannel, topic: str) -> bool:
+    """Whether a channel is subscribed to `topic` (no topics listed: a rep's channel hears rep topics, others all)."""
+    topics = (channel.topics or {}).get("topics") or []
+    if not topics:
+        return topic in REP_TOPICS if channel.rep_id is not None else True
+    return topic in topics

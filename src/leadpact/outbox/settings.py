@@ -1,0 +1,49 @@
+"""Settings of delivery (LEADPACT_SMTP_*, LEADPACT_OUTBOX_*), read from the environment like the core settings."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OutboxSettings(BaseSettings):
+    """How the outbox delivers: the SMTP relay, retries, leases and the link base for messages."""
+
+    model_config = SettingsConfigDict(env_prefix="LEADPACT_", env_file="leadpact.env", extra="ignore")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "leadpact <leadpact@localhost>"
+    # Links in messages (the handoff's timeline) point at the web app here.
+    base_url: str = "http://127.0.0.1:8000"
+    outbox_max_attempts: int = 8
+    outbox_backoff_base_seconds: float = 30.0
+    outbox_backoff_cap_seconds: float = 6 * 3600.0
+    # A claimed row is someone else's until the lease ends; a worker that dies lets it lapse and another retries.
+    outbox_lease_seconds: float = 300.0
+    outbox_batch_size: int = 50
+    http_timeout_seconds: float = 15.0
+    # `leadpact serve` runs a worker in-process unless this is off (run `leadpact worker` processes instead).
+    embedded_worker: bool = True
+
+
+def get_outbox_settings() -> OutboxSettings:
+    """Return the delivery settings for the current environment (re-read whenever a LEADPACT_ variable changes)."""
+    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LEADPACT_")))
+    try:
+        env_file = os.stat("leadpact.env").st_mtime_ns
+    except OSError:
+        env_file = None
+    return _settings_for(snapshot, env_file)
+
+
+@lru_cache(maxsize=8)
+def _settings_for(_environment: tuple[tuple[str, str], ...], _env_file: int | None) -> OutboxSettings:
+    # Keyed on the environment so tests and operators can change it, without paying pydantic's parse per message.
+    return OutboxSettings()

@@ -1,0 +1,185 @@
+"""How each kind of outbox row leaves the building: SMTP, Slack incoming webhooks, signed webhooks, plug-ins.
+
+A transport gets a `Delivery` (a snapshot of the row: it never reads the database) and returns on success or
+raises. Every transport sends the row's idempotency key so receivers can drop a repeat: delivery is at least once
+(a worker killed after the receiver accepted but before it recorded success redelivers), and the key turns that
+into exactly one effect.
+
+A webhook receiver checks `X-Leadpact-Signature` = `sha256=` + hex HMAC-SHA256(secret, timestamp + "." + raw body),
+with the timestamp from `X-Leadpact-Timestamp` (reject old ones to stop replays), then ignores any
+`X-Leadpact-Idempotency-Key` it has already processed. A mail system can do the same with the Message-ID."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
+
+import httpx
+import orjson
+
+from leadpact.clock import isoformat
+from leadpact.outbox.render import render
+from leadpact.outbox.service import PRIVATE_PREFIX
+from leadpact.outbox.settings import get_outbox_settings
+
+IDEMPOTENCY_HEADER = "X-Leadpact-Idempotency-Key"
+SIGNATURE_HEADER = "X-Leadpact-Signature"
+TIMESTAMP_HEADER = "X-Leadpact-Timestamp"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt at an outbox row, as the transport sees it."""
+
+    id: int
+    kind: str
+    topic: str
+    destination: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempt: int
+    now: datetime
+
+    @property
+    def public_payload(self) -> dict[str, Any]:
+        """The payload without the keys meant only for the transport (a webhook's secret)."""
+        return {k: v for k, v in self.payload.items() if not k.startswith(PRIVATE_PREFIX)}
+
+
+class DeliveryError(Exception):
+    """A failed attempt; `retry_after` (seconds) is the receiver's own request, honoured over the backoff."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+Transport = Callable[[Delivery], None]
+_transports: dict[str, Transport] = {}
+
+
+def register_transport(kind: str, transport: Transport) -> None:
+    """Deliver outbox rows of `kind` with `transport` (the CRM connectors register `crm` this way)."""
+    _transports[kind] = transport
+
+
+def get_transport(kind: str) -> Transport:
+    """Return the transport of `kind`; raise DeliveryError when none is registered."""
+    try:
+        return _transports[kind]
+    except KeyError:
+        # Not permanent: the row waits (with backoff) for a worker that has the plug-in loaded.
+        raise DeliveryError(f"no transport registered for kind {kind!r} in this worker") from None
+
+
+def message_id(idempotency_key: str, sender: str) -> str:
+    """Return the RFC 5322 Message-ID of an email, derived from its idempotency key (same key, same id)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "leadpact.invalid"
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def build_email(delivery: Delivery, sender: str) -> EmailMessage:
+    """Return the email of a delivery: rendered subject and text, Message-ID and idempotency header."""
+    rendered = render(delivery.topic, delivery.public_payload)
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = delivery.destination
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(delivery.now)
+    message["Message-ID"] = message_id(delivery.idempotency_key, sender)
+    message[IDEMPOTENCY_HEADER] = delivery.idempotency_key
+    message["X-Leadpact-Topic"] = delivery.topic
+    message.set_content(rendered.text)
+    return message
+
+
+def send_email(delivery: Delivery) -> None:
+    """Send the delivery's email through the configured SMTP relay."""
+    settings = get_outbox_settings()
+    message = build_email(delivery, settings.mail_from)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password or "")
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        raise DeliveryError(f"recipient refused: {error.recipients}") from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise DeliveryError(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {error}") from error
+
+
+def post_slack(delivery: Delivery) -> None:
+    """Post the delivery to a Slack incoming webhook as text and blocks."""
+    rendered = render(delivery.topic, delivery.public_payload)
+    body = orjson.dumps({"text": rendered.subject + "\n" + rendered.text, "blocks": rendered.blocks})
+    headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: delivery.idempotency_key}
+    _post(delivery.destination, body, headers)
+
+
+def webhook_body(delivery: Delivery) -> bytes:
+    """Return the JSON body of a generic webhook: the idempotency key, topic, time and the payload."""
+    return orjson.dumps(
+        {
+            "id": delivery.idempotency_key,
+            "topic": delivery.topic,
+            "sent_at": isoformat(delivery.now),
+            "data": delivery.public_payload,
+        }
+    )
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the signature header value: `sha256=` and the hex HMAC-SHA256 of `timestamp.body` under `secret`."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """Whether `signature` is the signature of `timestamp.body` under `secret` (constant-time comparison)."""
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def post_webhook(delivery: Delivery) -> None:
+    """POST the delivery to a generic webhook, signed with the channel's secret when it has one."""
+    body = webhook_body(delivery)
+    timestamp = str(int(delivery.now.timestamp()))
+    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+               IDEMPOTENCY_HEADER: delivery.idempotency_key}
+    secret = delivery.payload.get(PRIVATE_PREFIX + "secret")
+    if secret:
+        headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
+    _post(delivery.destination, body, headers)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=get_outbox_settings().http_timeout_seconds)
+    except httpx.HTTPError as error:
+        raise DeliveryError(f"POST {url}: {error!r}") from error
+    if response.status_code >= 300:
+        asked = response.headers.get("Retry-After") if response.status_code in (429, 503) else None
+        message = f"POST {url}: HTTP {response.status_code} {response.text[:200]}"
+        raise DeliveryError(message, retry_after=retry_after(asked))
+
+
+def retry_after(value: str | None) -> float | None:
+    """Return the seconds a Retry-After header asks for (seconds form only), or None."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+register_transport("email", send_email)
+register_transport("slack", post_slack)
+register_transport("webhook", post_webhook)

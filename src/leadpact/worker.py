@@ -1,0 +1,146 @@
+"""The worker: fires due SLA timers, then delivers the outbox, in a loop; any number may run against one database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from leadpact.clock import Clock, get_clock
+from leadpact.outbox.delivery import deliver_due
+from leadpact.outbox.service import enqueued_signal
+from leadpact.sla.timers import fire_due_timers
+
+log = logging.getLogger("leadpact.worker")
+# Domains whose import registers an outbox transport: a worker must load them or their rows would wait.
+PLUGINS = ("leadpact.crm",)
+# A backlog of timers (after downtime) is fired in slices, so the outbox is served between them.
+TIMERS_PER_PASS = 200
+
+
+@dataclass
+class WorkerTotals:
+    """What a worker has done since it started."""
+
+    passes: int = 0
+    timers_fired: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    failures: int = 0
+
+
+class ProcessClock:
+    """The process-wide clock, looked up at every reading so a clock installed later (tests, demo) is honoured."""
+
+    def now(self) -> datetime:
+        """Return the current time of whatever clock the process has installed."""
+        return get_clock().now()
+
+
+def new_worker_id() -> str:
+    """Return a worker name unique across hosts and restarts: host, process id and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def load_plugins() -> None:
+    """Import the domains that register outbox transports (the CRM's `crm` kind), when installed."""
+    import importlib
+
+    for module in PLUGINS:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            log.warning("outbox transports of %s not loaded: %s", module, error)
+
+
+def work_once(*, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTotals | None = None) -> int:
+    """Fire the due timers, then deliver one batch of the outbox; return how many timers and rows were handled."""
+    totals = totals if totals is not None else WorkerTotals()
+    # Timers first: a breach's notification is enqueued by its timer and can then go out in the same pass.
+    fired = fire_due_timers(engine=engine, now=clock.now(), worker_id=worker_id, limit=TIMERS_PER_PASS)
+    report = deliver_due(engine=engine, now=clock.now(), worker_id=worker_id, clock=clock)
+    totals.passes += 1
+    totals.timers_fired += fired
+    totals.delivered += report.delivered
+    totals.retried += report.retried
+    totals.dead += report.dead
+    for error in report.errors:
+        log.warning("delivery failed: %s", error)
+    return fired + report.claimed
+
+
+def run_worker(
+    *,
+    engine: Engine,
+    clock: Clock,
+    poll_interval: float,
+    worker_id: str | None = None,
+    stop_event: threading.Event,
+    once: bool = False,
+) -> WorkerTotals:
+    """Work timers and the outbox until `stop_event` is set (or, with `once`, until nothing is due); return totals."""
+    worker_id = worker_id or new_worker_id()
+    load_plugins()
+    totals = WorkerTotals()
+    wake = enqueued_signal()
+    while not stop_event.is_set():
+        try:
+            handled = work_once(engine=engine, clock=clock, worker_id=worker_id, totals=totals)
+        except Exception:
+            # A database blip must not end the worker: log, wait a poll, try again.
+            totals.failures += 1
+            log.exception("worker %s: pass failed", worker_id)
+            if once:
+                raise
+            handled = 0
+        if handled:
+            continue  # more may be due right away: drain before sleeping
+        if once:
+            break
+        # Sleep until the poll interval ends or this process commits new outbox rows, whichever comes first;
+        # clearing before the next pass means a commit during that pass is either seen by it or wakes us again.
+        wake.wait(poll_interval)
+        wake.clear()
+    return totals
+
+
+def start_embedded_worker(app: Any, *, poll_interval: float = 0.5) -> None:
+    """Run a worker thread for as long as `app` (FastAPI) is serving, unless LEADPACT_EMBEDDED_WORKER is off."""
+    from leadpact.db import get_engine
+    from leadpact.outbox.settings import get_outbox_settings
+
+    if not get_outbox_settings().embedded_worker or getattr(app.state, "leadpact_worker", False):
+        return
+    app.state.leadpact_worker = True  # wired twice (app factory and a caller): still one worker
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: Any) -> AsyncIterator[Any]:
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=run_worker,
+            kwargs={"engine": get_engine(), "clock": ProcessClock(), "poll_interval": poll_interval,
+                    "worker_id": new_worker_id() + ":embedded", "stop_event": stop},
+            name="leadpact-worker",
+            daemon=True,
+        )
+        thread.start()
+        try:
+            async with inner(served) as state:
+                yield state
+        finally:
+            stop.set()
+            await asyncio.to_thread(thread.join, 10)
+
+    app.router.lifespan_context = lifespan

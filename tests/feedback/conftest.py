@@ -1,0 +1,3 @@
+"""Fixtures of the feedback tests."""
+
+from tests.handoff.fixtures import live, world  # noqa: F401
