@@ -13,6 +13,7 @@ from leadpact.handoff.views import people_router as missing_router
 from leadpact.handoff.views import router as handoffs_router
 from leadpact.ingest.views import router as tracking_router
 from leadpact.insights.reports.views import router as insights_router
+from leadpact.outbox.views import router as outbox_router
 from leadpact.pact.views import router as pacts_router
 from leadpact.worker import start_embedded_worker
 
@@ -27,6 +28,7 @@ def create_app() -> FastAPI:
     app.include_router(feedback_router)
     app.include_router(outcomes_router)
     app.include_router(insights_router)
+    app.include_router(outbox_router)
     start_live_evaluation()
     start_handoffs()
     start_embedded_worker(app)

@@ -35,8 +35,6 @@ class Backtest:
     tests: dict[str, events.Branch]
     names: dict[int, str]
     criteria: list[tuple[EngagementCriterion, list[events.Branch]]]
-    assets: pl.DataFrame | None = None
-    first_problem: pl.DataFrame | None = None
     live: dict[str, int] = field(default_factory=dict)  # how many people went to the live evaluator, and why
 
     @property
@@ -121,16 +119,15 @@ class Backtest:
         return frame.with_columns(status.alias("status"))
 
     def _readiness(self, frame: pl.DataFrame, found: list[pl.DataFrame], micros: int) -> pl.DataFrame:
-        require = self.compiled.require
-        if "engagement" in require and found and self.assets is not None:
-            scored = pl.concat([rows.select("person", "order") for rows in found])
-            named = (scored.join(self.assets.select("person", "order", "named"), on=["person", "order"], how="left")
-                     .filter(pl.col("named")).select("person").unique().with_columns(pl.lit(True).alias("named")))
+        require, first_problem = self.compiled.require, self.history.first_problem
+        if "engagement" in require and found:
+            named = (pl.concat([rows.filter(pl.col("named")).select("person") for rows in found]).unique()
+                     .with_columns(pl.lit(True).alias("named")))
             frame = frame.join(named, on="person", how="left")
         else:
             frame = frame.with_columns(pl.lit(None, pl.Boolean).alias("named"))
-        if "problem" in require and self.first_problem is not None:
-            frame = frame.join(self.first_problem, on="person", how="left").with_columns(
+        if "problem" in require and first_problem is not None:
+            frame = frame.join(first_problem, on="person", how="left").with_columns(
                 (pl.col("problem_ts") <= micros).fill_null(False).alias("problem_ok"))
         else:
             frame = frame.with_columns(pl.lit(False).alias("problem_ok"))
@@ -143,6 +140,8 @@ def prepare(pact: Pact | CompiledPact, history: History) -> Backtest:
     """Return a pact prepared against a history: facts read, `where`s decided, event assets looked up."""
     compiled = pact if isinstance(pact, CompiledPact) else compile_pact(pact)
     lists = compiled.lists
+    if {"engagement", "problem"} & set(compiled.require):
+        history.annotate()
     tests = conditions.event_tests(compiled.pact)
     names = {id(test): f"event{position}" for position, test in enumerate(tests)}
     paths = conditions.field_paths(conditions.person_conditions(compiled.pact)) | set(readiness.READINESS_FIELDS)
@@ -150,11 +149,7 @@ def prepare(pact: Pact | CompiledPact, history: History) -> Backtest:
     branches = {names[id(test)]: events.branch(history, test, lists) for test in tests}
     criteria = [(c.criterion, [events.branch(history, t, lists) for t in events.criterion_branches(c.criterion)])
                 for c in compiled.engagement]
-    backtest = Backtest(compiled, history, people, branches, names, criteria)
-    if {"engagement", "problem"} & set(compiled.require):
-        backtest.assets = readiness.event_assets(history)
-        backtest.first_problem = readiness.first_problem(backtest.assets)
-    return backtest
+    return Backtest(compiled, history, people, branches, names, criteria)
 
 
 def backtest(pact: Pact | CompiledPact, history: History, as_of: datetime | str) -> pl.DataFrame:

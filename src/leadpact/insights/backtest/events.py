@@ -17,7 +17,7 @@ from leadpact.pact.conditions import event_key
 from leadpact.pact.operators import OPERATORS, Lists
 from leadpact.pact.schema import AnyOf, Count, EngagementCriterion, EventTest
 
-ROW = ["person", "order", "day", "age"]
+ROW = ["person", "order", "day", "age", "named"]
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,14 @@ _NOBODY = pl.DataFrame(schema={"person": pl.Int64})
 def branch(history: History, test: EventTest, lists: Lists) -> Branch:
     """Return an event test's events with its `where` decided on each."""
     rows = history.by_key(event_key(test.event))
+    if "named" not in rows.columns:
+        rows = rows.with_columns(pl.lit(False).alias("named"))
     if test.where is None:
-        return Branch(test, rows.select("person", "order", "ts", "day"))
+        return Branch(test, rows.select("person", "order", "ts", "day", "named"))
     for path in sorted(conditions.where_paths(test)):
         rows = history.event_field(rows, path)
     holds, undecidable = conditions.expression(test.where, {}, lists)
-    return Branch(test, rows.select("person", "order", "ts", "day", holds.alias("matched"),
+    return Branch(test, rows.select("person", "order", "ts", "day", "named", holds.alias("matched"),
                                     undecidable.alias("undecidable")))
 
 
@@ -93,7 +95,8 @@ def occurrences(branches: list[Branch], as_of: int, max_per_day: int | None) -> 
             rows = rows.join(enough.select("person"), on="person", how="semi", maintain_order="left")
         parts.append(rows)
     if not parts:
-        return pl.DataFrame(schema={"person": pl.Int64, "order": pl.Int64, "day": pl.Int32, "age": pl.Float64}), _NOBODY
+        return pl.DataFrame(schema={"person": pl.Int64, "order": pl.Int64, "day": pl.Int32, "age": pl.Float64,
+                                    "named": pl.Boolean}), _NOBODY
     found = parts[0] if len(parts) == 1 else (
         pl.concat(parts).unique(["person", "order"]).sort(["person", "order"]))  # an event scores once
     if max_per_day is not None:

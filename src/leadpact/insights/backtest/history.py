@@ -61,6 +61,19 @@ class History:
     # True when `hint` holds the raw properties.path, else context.page.path (the export's `path` column)
     path_hint: bool = False
     _by_key: dict[str, pl.DataFrame] | None = field(default=None, repr=False)
+    first_problem: pl.DataFrame | None = field(default=None, repr=False)  # person, problem_ts (see annotate)
+
+    def annotate(self) -> None:
+        """Mark each event that names a page or asset (`named`) and note each person's first event whose asset
+        states a problem: what readiness needs, computed once per history."""
+        if "named" in self.events.columns:
+            return
+        from leadpact.insights.backtest import readiness
+
+        assets = readiness.event_assets(self)
+        self.first_problem = readiness.first_problem(assets)
+        self.events = self.events.with_columns(assets["named"])  # both sorted by person and order
+        self._by_key = None
 
     def by_key(self, key: str) -> pl.DataFrame:
         """Return the events with one event key (track name or type, case-folded), sorted by person and order."""

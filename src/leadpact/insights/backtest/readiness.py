@@ -70,10 +70,13 @@ def event_assets(history: History) -> pl.DataFrame:
     hints = _normalised(hinted["hint"].cast(pl.String)).with_columns(pl.col("hint").cast(pl.Categorical))
     frame = frame.join(hints, on="hint", how="left")
     needy = frame.filter(pl.col("need") == FROM_CONTEXT).select("arrival")
-    needy, contexts = history.with_contexts(needy)
-    paths = needy.join(contexts.derived("context_path", _context_path, pl.String, "context"), on="context",
-                       how="left").select("arrival", "context_path")
-    frame = frame.join(paths, on="arrival", how="left")
+    if needy.is_empty():
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("context_path"))
+    else:
+        needy, contexts = history.with_contexts(needy)
+        paths = needy.join(contexts.derived("context_path", _context_path, pl.String, "context"), on="context",
+                           how="left").select("arrival", "context_path")
+        frame = frame.join(paths, on="arrival", how="left")
     path = (pl.when(pl.col("need") == OWN).then(pl.col("own_path"))
             .when(pl.col("need") == FROM_HINT).then(pl.col("hint_path"))
             .otherwise(pl.col("context_path")))
@@ -83,7 +86,7 @@ def event_assets(history: History) -> pl.DataFrame:
              .with_columns(pl.when(pl.col("by_id").is_not_null()).then(pl.col("id_problem"))
                            .otherwise(pl.col("path_problem").fill_null(False)).alias("problem"),
                            (pl.col("path").is_not_null() | pl.col("asset_id").is_not_null()).alias("named")))
-    return frame.select("person", "order", "ts", "named", "problem").sort(["person", "order"])
+    return frame.sort(["person", "order"]).select("person", "order", "ts", "named", "problem")
 
 
 def _catalog_frames(history: History) -> tuple[pl.DataFrame, pl.DataFrame]:
