@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from leadpact import __version__
+from leadpact.crm.views import router as crm_router
 from leadpact.engine import start_live_evaluation
 from leadpact.feedback.views import people_router as outcomes_router
 from leadpact.feedback.views import router as feedback_router
@@ -29,6 +30,7 @@ def create_app() -> FastAPI:
     app.include_router(outcomes_router)
     app.include_router(insights_router)
     app.include_router(outbox_router)
+    app.include_router(crm_router)
     start_live_evaluation()
     start_handoffs()
     start_embedded_worker(app)

@@ -11,6 +11,7 @@ from leadpact.demo import run as demo_run
 from leadpact.feedback import commands as feedback_commands
 from leadpact.handoff import commands as handoff_commands
 from leadpact.imports import commands as import_commands
+from leadpact.insights.proposals import commands as proposal_commands
 from leadpact.insights.reports import commands as report_commands
 from leadpact.org import commands as org_commands
 from leadpact.outbox import commands as outbox_commands
@@ -29,6 +30,7 @@ operator_commands.register(app)
 demo_commands.register(app)
 import_commands.register(app)
 pact_commands.register(app)
+proposal_commands.register(pact_commands.pact_app)
 org_commands.register(app)
 handoff_commands.register(app)
 feedback_commands.register(app)

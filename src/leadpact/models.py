@@ -1,5 +1,6 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
+from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.db import Base
 from leadpact.handoff.models import Handoff, Opportunity
 from leadpact.ingest.models import Event
@@ -13,6 +14,8 @@ from leadpact.sla.models import Timer
 
 __all__ = [
     "Account",
+    "CrmConnection",
+    "CrmLink",
     "ApiKey",
     "Base",
     "ContentAsset",

@@ -69,15 +69,19 @@ def work_once(*, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTot
     totals = totals if totals is not None else WorkerTotals()
     # Timers first: a breach's notification is enqueued by its timer and can then go out in the same pass.
     fired = fire_due_timers(engine=engine, now=clock.now(), worker_id=worker_id, limit=TIMERS_PER_PASS)
+    # CRM pushes go first and in batches (a few requests for many handoffs); the rest goes row by row.
+    from leadpact.crm.delivery import deliver_due_pushes
+
+    pushes = deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock)
     report = deliver_due(engine=engine, now=clock.now(), worker_id=worker_id, clock=clock)
     totals.passes += 1
     totals.timers_fired += fired
-    totals.delivered += report.delivered
-    totals.retried += report.retried
-    totals.dead += report.dead
-    for error in report.errors:
+    totals.delivered += report.delivered + pushes.delivered
+    totals.retried += report.retried + pushes.retried
+    totals.dead += report.dead + pushes.dead
+    for error in [*pushes.errors, *report.errors]:
         log.warning("delivery failed: %s", error)
-    return fired + report.claimed
+    return fired + pushes.claimed + report.claimed
 
 
 def run_worker(

@@ -13,7 +13,6 @@ import requests
 from sqlalchemy.engine import Engine
 
 from leadpact.clock import SimulatedClock
-from leadpact.crm import ensure_tables
 from leadpact.crm.hubspot import HubSpotConnector
 from leadpact.crm.retry import RetryPolicy
 from leadpact.crm.salesforce import SalesforceConnector
@@ -34,8 +33,7 @@ def quick_policy() -> RetryPolicy:
 
 @pytest.fixture
 def crm_tables(engine: Engine) -> Engine:
-    """This test's database with the CRM tables (their migration is the lead's to write)."""
-    ensure_tables(engine)
+    """This test's database, whose migrations create the CRM tables."""
     return engine
 
 

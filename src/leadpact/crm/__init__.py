@@ -29,7 +29,7 @@ from leadpact.crm.delivery import (
     register,
 )
 from leadpact.crm.mapping import CrmMapping, MappingError, load_mapping
-from leadpact.crm.models import CrmConnection, CrmLink, ensure_tables
+from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.crm.push import push_handoff, push_handoffs
 from leadpact.crm.settings import CrmSettings, connector_for, get_crm_settings
 from leadpact.crm.sync import apply_changes, pull
@@ -40,6 +40,6 @@ __all__ = [
     "ConnectionReport", "CrmAuthError", "CrmChange", "CrmConflict", "CrmConnection", "CrmConnector", "CrmError",
     "CrmInvalid", "CrmLink", "CrmMapping", "CrmNotFound", "CrmNote", "CrmPerson", "CrmRateLimited", "CrmSettings",
     "CrmTask", "CrmUnavailable", "MappingError", "PullResult", "Upserted", "apply_changes", "connector_for",
-    "deliver", "deliver_due_pushes", "enqueue_handoff_pushes", "enqueue_push", "ensure_tables", "get_crm_settings",
+    "deliver", "deliver_due_pushes", "enqueue_handoff_pushes", "enqueue_push", "get_crm_settings",
     "load_mapping", "pull", "push_handoff", "push_handoffs", "register",
 ]

@@ -13,7 +13,7 @@ from leadpact.clock import get_clock, isoformat
 from leadpact.crm.base import CrmError
 from leadpact.crm.delivery import deliver_due_pushes, enqueue_push
 from leadpact.crm.mapping import CRMS, MappingError
-from leadpact.crm.models import CrmConnection, CrmLink, ensure_tables
+from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.crm.settings import connector_for, forget_connectors, stored_connection
 from leadpact.crm.sync import pull
 from leadpact.db import get_engine, migrate, session_scope
@@ -35,7 +35,6 @@ def register(app: typer.Typer) -> None:
 def _ready() -> None:
     engine = get_engine()
     migrate(engine)
-    ensure_tables(engine)
 
 
 def _fail(error: Exception) -> typer.Exit:

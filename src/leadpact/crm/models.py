@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, String, Text, UniqueConstraint
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadpact.db import Base
@@ -53,11 +52,3 @@ class CrmLink(Base):
     status: Mapped[str | None] = mapped_column(String(80))  # a person's lead status as last pushed or pulled
     attempts: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime]
-
-
-TABLES = [CrmConnection.__table__, CrmLink.__table__]
-
-
-def ensure_tables(engine: Engine) -> None:
-    """Create the CRM tables when missing (until their migration exists; harmless after)."""
-    Base.metadata.create_all(engine, tables=TABLES)  # type: ignore[arg-type]

@@ -36,6 +36,8 @@ from leadpact.demo.workspace import (
 from leadpact.engine import start_live_evaluation, stop_live_evaluation
 from leadpact.handoff import start_handoffs, stop_handoffs
 from leadpact.ingest.service import ingest_messages, parse_batch
+from leadpact.insights.proposals.service import propose_next_pact
+from leadpact.insights.reports import build_report, render
 from leadpact.outbox.delivery import deliver_due
 from leadpact.pact.versions import activate, add_draft, approve
 
@@ -98,9 +100,25 @@ def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console:
         with session_scope() as session:
             report.figures = story_figures(session, version=version, as_of=clock.now())
         report.figures["emails_delivered"] = mail.received
+    with session_scope() as session:
+        report.figures["reports"] = write_reports(session, directory / "reports", as_of=clock.now())
+        report.figures["proposal"] = propose_next_pact(session=session, author=MARKETING_EMAIL, now=clock.now())
     report.figures["refused_actions"] = len(floor.refused)
     report.figures["seconds"] = round(time.perf_counter() - started, 1)
     return report
+
+
+def write_reports(session: Any, directory: Path, *, as_of: Any) -> dict[str, str]:
+    """The rituals' reports at the end of the demo: weekly review, monthly conversion, MQL review sheet, quarterly
+    pact review; returns where each file is."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for kind, fmt in (("weekly", "html"), ("monthly", "html"), ("review-sheet", "xlsx"), ("quarterly", "html")):
+        content = render(build_report(kind, session=session, as_of=as_of), fmt)
+        path = directory / f"{kind}.{fmt}"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        written[kind] = str(path)
+    return written
 
 
 def work(floor: SalesFloor, clock: SimulatedClock) -> None:
@@ -207,6 +225,19 @@ def print_story(report: DemoReport, console: Console) -> None:
         f"  deals: {f['opportunities']:,} opportunities, {f['won']:,} won, {f['lost']:,} lost; "
         f"{f['emails_delivered']:,} notifications in {report.directory}/mailbox.mbox"
     )
+    for kind, path in f.get("reports", {}).items():
+        console.print(f"  report {kind}: {path}")
+    proposal = f.get("proposal") or {}
+    if proposal.get("draft_version"):
+        test = proposal["backtest"]
+        console.print(f"  the next pact, proposed from sales' feedback (draft version {proposal['draft_version']}):")
+        for edit in proposal["edits"]:
+            console.print(f"    - {edit['sentence']}")
+        console.print(
+            f"    backtest on {test['decided_handoffs']:,} decided handoffs: acceptance "
+            f"{test['active']['acceptance_rate']:.0%} → {test['proposed']['acceptance_rate']:.0%} "
+            f"({test['acceptance_gain_points']:+.1f} points), won deals kept {test['won_deals_kept']:.0%}"
+        )
     if f["sample_brief"]:
         console.print("  a brief, as the rep received it:")
         console.print(f"    [italic]{f['sample_brief']}[/italic]")

@@ -82,6 +82,10 @@ def hand_off(*, session: Session, person: Person, evaluation: Evaluation, now: d
                      feedback_within=rules.feedback_within if rules else None, timezone=timezone, now=now)
     outbox.notify(session=session, topic="handoff.created", payload=created_payload(session, handoff, person, account),
                   now=now, key=f"handoff.created:{handoff.id}", rep_id=handoff.rep_id, handoff_id=handoff.id)
+    # Imported here: the CRM package builds on handoffs, so it cannot be imported while this module loads.
+    from leadpact.crm.delivery import enqueue_handoff_pushes
+
+    enqueue_handoff_pushes(session=session, handoff_id=handoff.id, now=now)
     return handoff
 
 

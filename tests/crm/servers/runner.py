@@ -26,6 +26,7 @@ class ServerThread:
         scheme = "https" if certfile else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
+                                lifespan="off",  # no startup work; and a forced exit then has nothing to cancel
                                 ssl_certfile=str(certfile) if certfile else None,
                                 ssl_keyfile=str(keyfile) if keyfile else None, timeout_keep_alive=30)
         self.server = uvicorn.Server(config)

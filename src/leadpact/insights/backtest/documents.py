@@ -3,20 +3,47 @@ distinct document is parsed once and its fields joined back to the rows by a sma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from leadpact.insights.backtest import typed
+from leadpact.insights.backtest import fastjson, typed
 
 CODE = pl.UInt32
 # Parsed documents are kept for reuse up to this many; past it they are parsed again per pass (in chunks),
 # because millions of small Python dicts would cost more memory than parsing again costs time.
 KEEP_PARSED = 250_000
 CHUNK = 100_000
+# Past this many documents, fields are decoded by Polars (see fastjson.py) and only doubtful ones by Python.
+FAST_FROM = 20_000
 Derive = Callable[[Any], Any]
-Getter = Callable[[Any], tuple[bool, Any]]
+
+
+@dataclass(frozen=True)
+class Field:
+    """Where a field is read: its keys, and whether a key spelled with the whole dotted name wins (as the
+    engine's field readers read) or the keys are simply walked (as `company.get("name")` reads)."""
+
+    keys: tuple[str, ...]
+    whole_first: bool = True
+
+    def read(self, document: Any) -> Any:
+        """Return the value at this field of a parsed document, or MISSING."""
+        if self.whole_first:
+            present, value = typed.read_path(document, self.keys)
+            return value if present else typed.MISSING
+        for key in self.keys:
+            if not isinstance(document, Mapping) or key not in document:
+                return typed.MISSING
+            document = document[key]
+        return document
+
+
+def walk(*keys: str) -> Field:
+    """Return a field read by walking its keys (no whole dotted name)."""
+    return Field(tuple(keys), whole_first=False)
 
 
 class Documents:
@@ -28,6 +55,7 @@ class Documents:
         self.parser = parser
         self._parsed: list[Any] | None = None
         self._columns: dict[str, pl.Series] = {}
+        self._decoder: fastjson.Decoder | None = None
 
     @classmethod
     def encode(cls, frame: pl.DataFrame, column: str, code: str,
@@ -63,39 +91,66 @@ class Documents:
             self._parsed = kept
 
     def table(self, code: str, derived: dict[str, tuple[Derive, pl.DataType]] | None = None,
-              fields: dict[str, Sequence[str] | Getter] | None = None) -> pl.DataFrame:
-        """Return `code` with Python-derived columns and typed fields (path → keys or a getter), in one pass."""
-        derived, fields = derived or {}, fields or {}
+              fields: dict[str, Sequence[str] | Field] | None = None) -> pl.DataFrame:
+        """Return `code` with Python-derived columns and typed fields (path → keys or Field), cached per column."""
+        derived = derived or {}
+        specs = {path: spec if isinstance(spec, Field) else Field(tuple(spec)) for path, spec in (fields or {}).items()}
         wanted_derived = {n: d for n, d in derived.items() if f"derived:{n}" not in self._columns}
-        wanted_fields = {p: k for p, k in fields.items() if f"field:{p}" not in self._columns}
-        if wanted_derived or wanted_fields:
-            self._extract(wanted_derived, wanted_fields)
+        wanted_fields = {p: f for p, f in specs.items() if f"field:{p}" not in self._columns}
+        if wanted_derived:
+            self._derive(wanted_derived)
+        if wanted_fields:
+            self._fields(wanted_fields)
         columns: dict[str, pl.Series] = {code: self.codes}
         for name in derived:
             columns[name] = self._columns[f"derived:{name}"]
-        for path in fields:
+        for path in specs:
             columns.update(self._columns[f"field:{path}"].struct.unnest().to_dict())
         return pl.DataFrame(columns)
 
-    def _extract(self, derived: dict[str, tuple[Derive, pl.DataType]], fields: dict[str, Any]) -> None:
+    def _derive(self, derived: dict[str, tuple[Derive, pl.DataType]]) -> None:
         values: dict[str, list[Any]] = {name: [] for name in derived}
-        raw: dict[str, list[Any]] = {path: [] for path in fields}
-        missing = typed.MISSING
         for chunk in self.chunks():
             for name, (derive, _) in derived.items():
                 values[name].extend([derive(document) for document in chunk])
-            for path, keys in fields.items():
-                if not callable(keys) and len(keys) == 1:  # the common case, at C speed
-                    key = keys[0]
-                    raw[path].extend([d.get(key, missing) if d.__class__ is dict else
-                                      _read(d, keys) for d in chunk])
-                else:
-                    read = keys if callable(keys) else (lambda d, k=list(keys): typed.read_path(d, k))
-                    raw[path].extend([value if present else missing for present, value in map(read, chunk)])
         for name, (_, dtype) in derived.items():
             self._columns[f"derived:{name}"] = pl.Series(name, values[name], dtype=dtype)
+
+    def _fields(self, fields: dict[str, Field]) -> None:
+        fast = None
+        if self._parsed is None and len(self.texts) >= FAST_FROM:
+            if self._decoder is None:
+                self._decoder = fastjson.Decoder(self.texts)
+            fast = self._decoder.decode({p: (f.keys, f.whole_first) for p, f in fields.items()})
+        if fast is None:
+            frame = self._python_fields(fields, self.chunks())
+        else:
+            decoded, doubtful = fast
+            rows = doubtful.arg_true()
+            texts = self.texts.gather(rows).to_list()
+            python = self._python_fields(fields, iter([[self.parser(t) for t in texts]]))
+            frame = pl.concat([decoded.with_row_index("row").filter(~doubtful),
+                               python.with_columns(rows.cast(pl.UInt32).alias("row"))], how="diagonal_relaxed")
+            frame = frame.sort("row").drop("row")
+        for path in fields:
+            columns = list(typed.names(path).values())
+            self._columns[f"field:{path}"] = frame.select(columns).to_struct(path)
+
+    @staticmethod
+    def _python_fields(fields: dict[str, Field], chunks: Iterator[list[Any]]) -> pl.DataFrame:
+        raw: dict[str, list[Any]] = {path: [] for path in fields}
+        missing = typed.MISSING
+        for chunk in chunks:
+            for path, spec in fields.items():
+                if spec.whole_first and len(spec.keys) == 1:  # the common case, at C speed
+                    key = spec.keys[0]
+                    raw[path].extend([d.get(key, missing) if d.__class__ is dict else spec.read(d) for d in chunk])
+                else:
+                    raw[path].extend([spec.read(d) for d in chunk])
+        columns: dict[str, pl.Series] = {}
         for path, items in raw.items():
-            self._columns[f"field:{path}"] = pl.DataFrame(typed.columns(items, path)).to_struct(path)
+            columns.update(typed.columns(items, path))
+        return pl.DataFrame(columns)
 
     def field(self, path: str, keys: list[str], code: str) -> pl.DataFrame:
         """Return `code` and the typed columns of one field read from each document at `keys`."""
@@ -107,8 +162,3 @@ class Documents:
 
     def __len__(self) -> int:
         return len(self.codes)
-
-
-def _read(document: Any, keys: Sequence[str]) -> Any:
-    present, value = typed.read_path(document, keys)
-    return value if present else typed.MISSING

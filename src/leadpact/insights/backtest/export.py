@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from leadpact.insights.backtest import identity, typed
+from leadpact.insights.backtest import derived, identity, typed
 from leadpact.insights.backtest.documents import Documents
 from leadpact.insights.backtest.export_facts import ExportFacts
 from leadpact.insights.backtest.history import History, LiveInputs, as_micros, finish_events, keyed_events, micros
@@ -95,7 +95,11 @@ def read_export(directory: str | Path, *, as_of: datetime | str) -> History:
     frame = _read(events_path, micros(moment))
     frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("order"))
     calls, traits = _traits(events_path, frame.with_columns(pl.lit(0, pl.Int64).alias("person")))
-    emails = traits.derived("email", identity.email_node, pl.String, "tdoc")
+    email = typed.names("@email")
+    emails = traits.table("tdoc", fields={"@email": ["email"]}).select(
+        "tdoc", pl.when(pl.col(email["k"]) == typed.TEXT).then(pl.col(email["s"])).alias("text"))
+    nodes = derived.python_map(emails["text"], identity.email_node, pl.String())
+    emails = emails.join(nodes.rename({"value": "text", "mapped": "email"}), on="text", how="left")
     email_of = calls.filter(pl.col("type").cast(pl.String) == "identify").join(emails, on="tdoc", how="left")
     frame = frame.join(email_of.select("arrival", pl.col("email").cast(pl.Categorical)), on="arrival", how="left",
                        maintain_order="left")

@@ -9,40 +9,33 @@ company name, else one implied by their company trait.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import polars as pl
 
 from leadpact.insights.backtest import derived, typed
-from leadpact.insights.backtest.documents import Documents
+from leadpact.insights.backtest.documents import Documents, walk
 from leadpact.insights.backtest.history import LiveInputs
-from leadpact.pact.offline import _company_name, _domain_of
+from leadpact.pact.offline import _domain_of
 
 IMPLIED = ("name", "domain", "industry", "employees")
 
 
-def _has(key: str) -> Callable[[Any], bool]:
-    # trait documents are always dicts (see export._parse_traits); the class test is the fast path
-    return lambda document: document.__class__ is dict and key in document
-
-
-def _company(document: Any) -> Any:
-    company = document.get("company") if document.__class__ is dict else None
-    return company if isinstance(company, Mapping) else {}
-
-
-def _company_field(key: str) -> Callable[[Any], tuple[bool, Any]]:
-    def read(document: Any) -> tuple[bool, Any]:
-        company = _company(document)
-        value = company.get("employees", company.get("employee_count")) if key == "employees" else company.get(key)
-        return value is not None, value  # the implied account leaves out what is None
-
-    return read
-
-
-def _truthy(key: str) -> Callable[[Any], bool]:
-    return lambda document: document.__class__ is dict and bool(document.get(key))
+def _choose(target: str, choices: list[tuple[pl.Expr, str]]) -> list[pl.Expr]:
+    """Typed columns of `target` copied from the first source whose condition holds (null or none: absent)."""
+    names = typed.names(target)
+    kind: Any = pl
+    values: dict[str, Any] = {suffix: pl for suffix in "sifb"}
+    for condition, source in choices:
+        origin = typed.names(source)
+        usable = condition & ~pl.col(origin["k"]).is_in([typed.ABSENT, typed.NULL])
+        kind = kind.when(condition).then(pl.when(usable).then(pl.col(origin["k"])).otherwise(
+            pl.lit(typed.ABSENT, pl.Int8)))
+        for suffix in "sifb":
+            values[suffix] = values[suffix].when(usable).then(pl.col(origin[suffix]))
+    return [kind.otherwise(pl.lit(typed.ABSENT, pl.Int8)).alias(names["k"]),
+            *[values[suffix].otherwise(None).alias(names[suffix]) for suffix in "sifb"]]
 
 
 def _keys(path: str) -> list[str]:
@@ -61,6 +54,8 @@ class ExportFacts:
                  live: Callable[[Sequence[int]], dict[int, LiveInputs]]) -> None:
         self.people, self.identifies, self.groups, self.firsts = people, identifies, groups, firsts
         self.traits, self._live = traits, live
+        self._known: set[str] = set()
+        self._frame: pl.DataFrame | None = None
 
     def live_inputs(self, people: Sequence[int]) -> dict[int, LiveInputs]:
         """Return the live evaluator's inputs for a few people, resolved from their own messages."""
@@ -70,7 +65,8 @@ class ExportFacts:
         """Per owner, the typed value of `path` from the latest call holding its top key (dotted name first)."""
         columns = list(typed.names(path).values())
         rows = calls.select(owner, "order", "tdoc").join(
-            table.select("tdoc", *[f"has:{top}" for top in tops], *columns), on="tdoc", how="inner")
+            table.select("tdoc", *[f"has:{top}" for top in tops], *columns), on="tdoc", how="inner",
+            maintain_order="left")
         chosen, parts = None, []
         for top in tops:
             part = rows.filter(pl.col(f"has:{top}")).unique(owner, keep="last", maintain_order=True)
@@ -81,20 +77,47 @@ class ExportFacts:
             parts.append(part)
         return pl.concat(parts) if parts else pl.DataFrame(schema={owner: pl.Int64, **typed.schema(path)})
 
-    def _table(self, paths: Sequence[str], extra: dict[str, Any] | None = None) -> pl.DataFrame:
+    def _table(self, paths: Sequence[str]) -> pl.DataFrame:
+        """Per trait document: each path's typed value, each top-level key's, and the company trait's parts."""
         tops = {top for path in paths for top in _tops(_keys(path))} | {"company", "domain", "website", "name",
                                                                         "group_id"}
-        derived: dict[str, Any] = {f"has:{top}": (_has(top), pl.Boolean) for top in tops}
-        derived["company_name"] = (_company_name, pl.String)
-        derived["truthy:domain"], derived["truthy:website"] = (_truthy("domain"), pl.Boolean), (
-            _truthy("website"), pl.Boolean)
         fields: dict[str, Any] = {path: _keys(path) for path in paths}
-        fields.update({f"company.{key}": _company_field(key) for key in ("industry", "employees")})
-        fields.update(extra or {})
-        return self.traits.table("tdoc", derived=derived, fields=fields)
+        fields.update({f"@{top}": [top] for top in tops})
+        # resolve reads the company trait with company.get(...): a plain walk, no dotted trait names
+        fields.update({f"company@{key}": walk("company", key) for key in ("name", "industry", "employees",
+                                                                          "employee_count")})
+        table = self.traits.table("tdoc", fields=fields)
+        company, name = typed.names("@company"), typed.names("company@name")
+        raw_name = (pl.when(pl.col(company["k"]) == typed.TEXT).then(pl.col(company["s"]))
+                    .when((pl.col(company["k"]) == typed.OBJECT) & (pl.col(name["k"]) == typed.TEXT))
+                    .then(pl.col(name["s"])))
+        table = table.with_columns(raw_name.alias("company_raw"),
+                                   *[(pl.col(typed.names(f"@{top}")["k"]) != typed.ABSENT).alias(f"has:{top}")
+                                     for top in tops],
+                                   typed.truthy("@domain").alias("truthy:domain"),
+                                   typed.truthy("@website").alias("truthy:website"))
+        names = derived.python_map(table["company_raw"], lambda v: v.strip() or None, pl.String())
+        table = table.join(names.rename({"value": "company_raw", "mapped": "company_name"}), on="company_raw",
+                           how="left", maintain_order="left")
+        is_object = pl.col(company["k"]) == typed.OBJECT
+        has_employees = pl.col(typed.names("company@employees")["k"]) != typed.ABSENT
+        # the implied account: {industry: company.get("industry"), employees: company.get("employees",
+        # company.get("employee_count"))}, leaving out what is None
+        return table.with_columns(
+            *_choose("company.industry", [(is_object, "company@industry")]),
+            *_choose("company.employees", [(is_object & has_employees, "company@employees"),
+                                           (is_object & ~has_employees, "company@employee_count")]))
 
     def fields(self, paths: Sequence[str]) -> pl.DataFrame:
-        """Return person and the typed columns of each person/account path."""
+        """Return person and the typed columns of each person/account path (kept for later calls)."""
+        wanted = set(paths)
+        if not wanted <= self._known:
+            self._known |= wanted
+            self._frame = self._compute(sorted(self._known))
+        assert self._frame is not None
+        return self._frame.select("person", *[c for c in self._frame.columns if c.split("#")[0] in wanted])
+
+    def _compute(self, paths: Sequence[str]) -> pl.DataFrame:
         person_paths = sorted({p for p in paths if p.startswith("person.")} | {"person.email"})
         account_paths = sorted({p for p in paths if p.startswith("account.")})
         raw = [p for p in person_paths if p != "person.email_domain"] + ["person.email_domain"]
@@ -112,6 +135,8 @@ class ExportFacts:
                 frame = frame.drop("first")
         frame = frame.with_columns(pl.col(c).fill_null(typed.ABSENT) for c in frame.columns if c.endswith("#k"))
         frame = derived.with_email_domain(frame, wanted="person.email_domain" in person_paths)
+        if not account_paths:
+            return frame.select("person", *[c for c in frame.columns if c.split("#")[0] in set(person_paths)])
         company = self._company(table)
         frame = frame.join(company, on="person", how="left")
         accounts = self._accounts(table, account_paths)
@@ -129,7 +154,7 @@ class ExportFacts:
         """Per person, the company trait of the latest identify that sent one: name, industry, employees."""
         columns = [*typed.names("company.industry").values(), *typed.names("company.employees").values()]
         rows = self.identifies.join(table.select("tdoc", "has:company", "company_name", *columns), on="tdoc",
-                                    how="inner").filter(pl.col("has:company"))
+                                    how="inner", maintain_order="left").filter(pl.col("has:company"))
         return rows.unique("person", keep="last", maintain_order=True).select("person", "company_name", *columns)
 
     def _accounts(self, table: pl.DataFrame, account_paths: list[str]) -> pl.DataFrame:
@@ -148,8 +173,8 @@ class ExportFacts:
             n = typed.names(f"group.{key}")
             truthy = [f"truthy:{key}"] if key != "name" else []
             rows = groups.select("owner", "order", "tdoc").join(
-                table.select("tdoc", f"has:{key}", *truthy, *n.values()), on="tdoc", how="inner").filter(
-                pl.col(f"has:{key}"))
+                table.select("tdoc", f"has:{key}", *truthy, *n.values()), on="tdoc", how="inner",
+                maintain_order="left").filter(pl.col(f"has:{key}"))
             latest = rows.unique("owner", keep="last", maintain_order=True).select(
                 "owner", pl.when(pl.col(n["k"]) == typed.TEXT).then(pl.col(n["s"])).alias(f"{key}_text"), *truthy)
             accounts = accounts.join(latest, on="owner", how="left")

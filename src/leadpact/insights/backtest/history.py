@@ -85,7 +85,7 @@ class History:
         """Return `rows` with a `context` document code, and those documents."""
         texts = self.load_contexts(rows["arrival"].unique())
         texts, documents = Documents.encode(texts, "context_json", "context")
-        return rows.join(texts, on="arrival", how="left"), documents
+        return rows.join(texts, on="arrival", how="left", maintain_order="left"), documents
 
     def event_field(self, rows: pl.DataFrame, path: str) -> pl.DataFrame:
         """Return `rows` with the typed columns of `properties.X` or `context.X` joined on."""
@@ -97,7 +97,7 @@ class History:
         else:
             rows, documents = self.with_contexts(rows.drop("context", strict=False))
             values, on = documents.field(path, rest.split("."), "context"), "context"
-        return rows.join(values, on=on, how="left").with_columns(
+        return rows.join(values, on=on, how="left", maintain_order="left").with_columns(
             pl.col(typed.names(path)["k"]).fill_null(typed.ABSENT))
 
 

@@ -9,7 +9,6 @@ column is the same node; emails are kept in a namespace of their own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -32,9 +31,8 @@ def valid(frame: pl.DataFrame) -> pl.DataFrame:
         & ((kind != "alias") | (pl.col("previous_id").is_not_null() & pl.col("user_id").is_not_null())))
 
 
-def email_node(traits: Any) -> str | None:
+def email_node(email: Any) -> str | None:
     """Return the identity an identify's email trait names, as resolve keys it (or None)."""
-    email = traits.get("email") if isinstance(traits, Mapping) else None
     return EMAIL_PREFIX + email.strip().lower() if isinstance(email, str) and "@" in email else None
 
 

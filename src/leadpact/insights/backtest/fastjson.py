@@ -1,0 +1,105 @@
+"""Typed fields of many JSON documents decoded by Polars, with guards that send doubtful documents to Python.
+
+Polars' JSON reader infers one type per field and quietly converts values that do not fit it (5 becomes
+"5", true becomes 1), keeps the first of two equal keys where Python keeps the last, and may round
+floats differently. A document is decoded by Polars only when, for every key a field reads, the key
+appears at most once and its value starts the way the inferred type says (a quote for text, a digit
+for an integer, …); every other document (and every float) is read by Python, value for value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from leadpact.insights.backtest import typed
+
+# How a value of each inferred type starts, after the colon that follows its key.
+_STARTS = {"String": '"', "Boolean": "tf", "Struct": "{", "List": "["}
+_INTEGER_BAD = r"(?:[^-0-9\s]|-?[0-9]+[.eE]|-?[0-9]{19,})"
+
+
+def _key_pattern(key: str) -> str:
+    return '"' + re.escape(key) + r'"\s*:'
+
+
+def _dtype_at(dtype: pl.DataType, keys: Sequence[str]) -> pl.DataType | None:
+    """The inferred type at a path, or None when the path leaves the inferred structs."""
+    for key in keys:
+        if not isinstance(dtype, pl.Struct):
+            return None
+        fields = {f.name: f.dtype for f in dtype.fields}
+        if key not in fields:
+            return None
+        dtype = fields[key]
+    return dtype
+
+
+def _bad_value(key: str, dtype: pl.DataType | None) -> str | None:
+    """A regex matching a value of `key` that the inferred type would misread (None: every value is doubtful)."""
+    name = "Struct" if isinstance(dtype, pl.Struct) else "List" if isinstance(dtype, pl.List) else str(dtype)
+    if name in _STARTS:
+        return _key_pattern(key) + r"\s*[^" + re.escape(_STARTS[name]) + r"\s]"
+    if dtype == pl.Int64:
+        return _key_pattern(key) + r"\s*" + _INTEGER_BAD
+    return None  # floats (rounding), unsigned or null-only inference: leave to Python
+
+
+class Decoder:
+    """Polars' decoding of one set of documents, done once; fields and guards computed on request."""
+
+    def __init__(self, texts: pl.Series) -> None:
+        self.texts = texts
+        try:
+            self.decoded: pl.Series | None = texts.str.json_decode(infer_schema_length=None)
+        except Exception:  # mixed shapes Polars cannot unify: every document is read in Python
+            self.decoded = None
+        self._doubtful = ~texts.str.contains(r"^\s*\{") | texts.str.contains("\\u", literal=True)
+        self._checked: set[str] = set()
+
+    def decode(self, fields: Mapping[str, tuple[Sequence[str], bool]]) -> tuple[pl.DataFrame, pl.Series] | None:
+        """Return (typed columns of every field, documents Polars may have misread), or None when it cannot.
+
+        `fields` maps a path to (keys, whole_first): whether a key holding the whole dotted name wins (the
+        engine's field readers) or not (a plain walk); documents holding such a key are left to Python."""
+        if self.decoded is None:
+            return None
+        texts, dtype = self.texts, self.decoded.dtype
+        for keys, _ in fields.values():
+            if len(keys) > 1 and ".".join(keys) not in self._checked:
+                self._checked.add(".".join(keys))
+                self._doubtful = self._doubtful | texts.str.contains('"' + ".".join(keys) + '"', literal=True)
+            for depth, key in enumerate(keys):
+                pattern = _bad_value(key, _dtype_at(dtype, keys[:depth + 1]))
+                if f"{key}|{pattern}" in self._checked:
+                    continue
+                self._checked.add(f"{key}|{pattern}")
+                present = texts.str.count_matches(_key_pattern(key))
+                bad = (present > 0) if pattern is None else texts.str.contains(pattern)
+                self._doubtful = self._doubtful | (present > 1) | bad
+        frame = self.decoded.to_frame("document")
+        columns: dict[str, pl.Series] = {}
+        for path, (keys, _) in fields.items():
+            columns.update(_typed(frame, path, keys, _dtype_at(dtype, keys)))
+        return pl.DataFrame(columns), self._doubtful.fill_null(True)
+
+
+def _typed(frame: pl.DataFrame, path: str, keys: Sequence[str], dtype: pl.DataType | None) -> dict[str, pl.Series]:
+    n = typed.names(path)
+    if dtype is None:
+        result = frame.with_columns(typed.absent(path))
+        return {c: result[c] for c in n.values()}
+    value = pl.col("document")
+    for key in keys:
+        value = value.struct.field(key)
+    if isinstance(dtype, pl.Struct | pl.List):
+        kind = typed.OBJECT if isinstance(dtype, pl.Struct) else typed.LIST
+        exprs = [pl.when(value.is_null()).then(pl.lit(typed.ABSENT, pl.Int8)).otherwise(pl.lit(kind, pl.Int8))
+                 .alias(n["k"]), *[e for e in typed.absent(path) if e.meta.output_name() != n["k"]]]
+    else:
+        exprs = typed.from_column(value, dtype, path)
+        exprs[0] = pl.when(value.is_null()).then(pl.lit(typed.ABSENT, pl.Int8)).otherwise(exprs[0]).alias(n["k"])
+    result = frame.select(exprs)
+    return {c: result[c] for c in n.values()}

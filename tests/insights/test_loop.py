@@ -1,0 +1,44 @@
+"""The loop closes on the demo company: from the misaligned starting pact, the proposal leadpact derives from
+feedback and outcomes alone raises acceptance by at least 15 points in its backtest while keeping at least 95 %
+of the won deals the starting pact caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from leadpact import clock as clock_module
+from leadpact.config import get_settings
+from leadpact.demo.run import run_demo
+
+
+@pytest.fixture
+def demo_environment(monkeypatch: pytest.MonkeyPatch):
+    """The demo points leadpact at its own workspace and mail server: put everything back afterwards."""
+    for name in ("LEADPACT_DATABASE_URL", "LEADPACT_SMTP_HOST", "LEADPACT_SMTP_PORT"):
+        monkeypatch.setenv(name, "")
+    previous = clock_module.get_clock()
+    yield
+    clock_module.set_clock(previous)
+    get_settings.cache_clear()
+
+
+def test_the_proposal_raises_acceptance_and_keeps_the_won_deals(tmp_path: Path, demo_environment, monkeypatch):
+    # The proposal must come from data only: the simulated reps act on the generator's hidden truth, but no
+    # module of the proposal may even import it.
+    from leadpact.insights import proposals
+
+    for module in Path(proposals.__file__).parent.glob("*.py"):
+        assert "leadpact.demo" not in module.read_text() and "truth" not in module.read_text(), module
+    report = run_demo(directory=tmp_path / "demo", seed=7, people=4_000, accounts=1_000, console=Console(quiet=True))
+    figures = report.figures
+    proposal = figures["proposal"]
+    test = proposal["backtest"]
+    assert figures["dispositions"] >= 300, "the demo must give the loop enough feedback to learn from"
+    assert test["active"]["qualified"] == figures["dispositions"]
+    assert test["acceptance_gain_points"] >= 15, proposal["note"]
+    assert test["won_deals_kept"] >= 0.95, proposal["note"]
+    assert proposal["draft_version"] == 2
+    assert all(Path(path).exists() for path in figures["reports"].values())
