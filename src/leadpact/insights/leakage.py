@@ -59,7 +59,9 @@ def default_dictionary(csv: Path) -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def _declared(name: str, words: Iterable[str], dictionary: Mapping[str, str], after_handoff: Sequence[str]) -> list[str]:
+def _declared(
+    name: str, words: Iterable[str], dictionary: Mapping[str, str], after_handoff: Sequence[str]
+) -> list[str]:
     reasons = []
     if name in after_handoff:
         reasons.append("declared as recorded after the handoff")
