@@ -11,6 +11,7 @@ from leadpact.demo import run as demo_run
 from leadpact.feedback import commands as feedback_commands
 from leadpact.handoff import commands as handoff_commands
 from leadpact.imports import commands as import_commands
+from leadpact.insights import commands as insights_commands
 from leadpact.insights.proposals import commands as proposal_commands
 from leadpact.insights.reports import commands as report_commands
 from leadpact.org import commands as org_commands
@@ -37,6 +38,7 @@ feedback_commands.register(app)
 outbox_commands.register(app)
 crm_commands.register(app)
 report_commands.register(app)
+insights_commands.register(app)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import polars as pl
 MISSING_WORDS = ("select", "")  # a form left at its default says nothing
 POSITIVE_WORDS = ("1", "yes", "true", "won", "converted", "accepted", "y", "t")
 RARE = 30  # values seen fewer times than this share one "other" category: too few to learn from
+MOST_CATEGORIES = 250  # the trees take at most 255 categories per column
 
 
 class TrainingError(ValueError):
@@ -103,8 +104,8 @@ def _encode(name: str, series: pl.Series) -> Column:
     numbers = series.cast(pl.Float64, strict=False)
     if numbers.null_count() == series.null_count():
         return Column(name, False, numbers.to_numpy().astype(float))
-    counts = series.value_counts().filter(pl.col("count") >= RARE)
-    categories = sorted(v for v in counts[name].to_list() if v is not None)
+    counts = series.drop_nulls().value_counts(sort=True).filter(pl.col("count") >= RARE).head(MOST_CATEGORIES)
+    categories = sorted(counts[name].to_list())
     codes = {value: float(i) for i, value in enumerate(categories)}
     other = float(len(categories))
     values = np.array([np.nan if v is None else codes.get(v, other) for v in series.to_list()], dtype=float)

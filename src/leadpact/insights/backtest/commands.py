@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 import typer
 
+from leadpact.insights.backtest import conditions, readiness
 from leadpact.insights.backtest.engine import prepare
 from leadpact.insights.backtest.export import read_export
 from leadpact.insights.backtest.history import History
@@ -120,16 +121,18 @@ def backtest_command(
     first = _day(start, "--from") or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise typer.BadParameter("--from is after --to", param_hint="--from")
-    history, outcomes = _history(parquet, engine, last)
+    paths = sorted({path for _, pact in pacts for path in
+                    conditions.field_paths(conditions.person_conditions(pact))} | set(readiness.READINESS_FIELDS))
+    history, outcomes = _history(parquet, engine, last, paths)
     report = compare([(name, prepare(pact, history)) for name, pact in pacts], start=first, end=last,
                      outcomes=outcomes)
     typer.echo(json.dumps(report) if as_json else render(report))
 
 
-def _history(parquet: Path | None, engine: Any, last: date) -> tuple[History, Outcomes | None]:
+def _history(parquet: Path | None, engine: Any, last: date, paths: list[str]) -> tuple[History, Outcomes | None]:
     if parquet is not None:
         end_of_day = datetime.combine(last + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
-        return read_export(parquet, as_of=end_of_day.isoformat() + "+00:00"), None
+        return read_export(parquet, as_of=end_of_day.isoformat() + "+00:00", fields=paths), None
     from leadpact.insights.backtest.database import read_database
 
     return read_database(engine), read_outcomes(engine)

@@ -62,6 +62,16 @@ def event_tests(pact: Pact) -> list[EventTest]:
     return list(found.values())
 
 
+def regex_tests(pact: Pact) -> list[FieldTest]:
+    """Return the person-level field tests that run a regex: decided once per distinct value, not per person."""
+    found: dict[int, FieldTest] = {}
+    for condition in person_conditions(pact):
+        for node in walk(condition):
+            if isinstance(node, FieldTest) and node.op == "matches":
+                found.setdefault(id(node), node)
+    return list(found.values())
+
+
 def field_paths(conditions: list[Any]) -> set[str]:
     """Return the person/account (or properties/context) paths field tests read."""
     return {node.field for condition in conditions for node in walk(condition) if isinstance(node, FieldTest)}
@@ -73,7 +83,8 @@ def where_paths(test: EventTest) -> set[str]:
 
 
 def expression(condition: Any, tests: Mapping[int, str], lists: Lists) -> tuple[pl.Expr, pl.Expr]:
-    """Return (holds, undecidable) for a condition; `tests` names the column of each event test by id()."""
+    """Return (holds, undecidable) for a condition; `tests` names the column of each event test (and of each
+    field test decided beforehand) by id()."""
     if isinstance(condition, AllOf | AnyOf | NoneOf):
         parts = [expression(child, tests, lists) for child in children(condition)]
         holds = [p[0] for p in parts]
@@ -82,6 +93,9 @@ def expression(condition: Any, tests: Mapping[int, str], lists: Lists) -> tuple[
             return (pl.all_horizontal(holds) if holds else pl.lit(True)), undecidable
         either = pl.any_horizontal(holds) if holds else pl.lit(False)
         return (either if isinstance(condition, AnyOf) else ~either), undecidable
+    if isinstance(condition, FieldTest | EventTest) and id(condition) in tests:  # decided beforehand
+        name = tests[id(condition)]
+        return pl.col(name), pl.col(f"{name}#u")
     if isinstance(condition, FieldTest):
         return typed.field_test(condition.field, condition.op, condition.value, lists)
     if isinstance(condition, EventTest):

@@ -55,7 +55,6 @@ class Documents:
         self.parser = parser
         self._parsed: list[Any] | None = None
         self._columns: dict[str, pl.Series] = {}
-        self._decoder: fastjson.Decoder | None = None
 
     @classmethod
     def encode(cls, frame: pl.DataFrame, column: str, code: str,
@@ -119,9 +118,9 @@ class Documents:
     def _fields(self, fields: dict[str, Field]) -> None:
         fast = None
         if self._parsed is None and len(self.texts) >= FAST_FROM:
-            if self._decoder is None:
-                self._decoder = fastjson.Decoder(self.texts)
-            fast = self._decoder.decode({p: (f.keys, f.whole_first) for p, f in fields.items()})
+            # decoded anew for each set of fields, and let go after: the decoded structs of millions of
+            # documents weigh more than decoding again costs (callers ask for all their fields at once)
+            fast = fastjson.Decoder(self.texts).decode({p: (f.keys, f.whole_first) for p, f in fields.items()})
         if fast is None:
             frame = self._python_fields(fields, self.chunks())
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -17,7 +18,7 @@ from leadpact.insights.backtest import conditions, events, fallback, readiness, 
 from leadpact.insights.backtest.history import History
 from leadpact.insights.backtest.history import micros as history_micros
 from leadpact.pact import CompiledPact, Pact, as_utc, compile_pact
-from leadpact.pact.schema import EngagementCriterion
+from leadpact.pact.schema import EngagementCriterion, FieldTest
 
 RESULT_SCHEMA = {"person": pl.Int64, "key": pl.String, "fit_score": pl.Float64, "grade": pl.String,
                  "persona": pl.String, "buying_role": pl.Boolean, "engagement_score": pl.Float64,
@@ -48,9 +49,9 @@ class Backtest:
         micros = history_micros(moment)
         frame = events.test_columns(self.people, self.tests, micros)
         frame = self._personas_and_fit(frame)
-        frame, occurrences, doubtful = self._engagement(frame, micros)
+        frame, doubtful = self._engagement(frame, micros)
         frame = self._stages(frame)
-        frame = self._readiness(frame, occurrences, micros)
+        frame = self._readiness(frame, micros)
         doubtful = pl.concat([doubtful, frame.filter(pl.col("unsure")).select("person")]).unique()
         return fallback.settle(self, frame, doubtful, moment).select(list(RESULT_SCHEMA))
 
@@ -76,24 +77,24 @@ class Backtest:
             grade = pl.when(pl.col("fit_score") >= threshold).then(pl.lit(name)).otherwise(grade)
         return frame.with_columns(grade.alias("grade"))
 
-    def _engagement(self, frame: pl.DataFrame, micros: int) -> tuple[pl.DataFrame, list[pl.DataFrame],
-                                                                       pl.DataFrame]:
+    def _engagement(self, frame: pl.DataFrame, micros: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         half_life = self.compiled.half_life_days
-        total, engaged = pl.lit(0.0), pl.lit(False)
-        found, doubtful = [], [pl.DataFrame(schema={"person": pl.Int64})]
+        total, engaged, named = pl.lit(0.0), pl.lit(False), pl.lit(False)
+        doubtful = [pl.DataFrame(schema={"person": pl.Int64})]
         for index, (criterion, branches) in enumerate(self.criteria):
             rows, unsure = events.occurrences(branches, micros, criterion.max_per_day)
             term = pl.lit(float(criterion.points)) * pl.lit(0.5).pow(typed.divide(pl.col("age"), half_life))
             sums = rows.with_columns(term.alias("term")).group_by("person").agg(
-                pl.col("term").sum().alias(f"e{index}"), pl.len().alias(f"n{index}"))
+                pl.col("term").sum().alias(f"e{index}"), pl.len().alias(f"n{index}"),
+                pl.col("named").any().alias(f"named{index}"))
             frame = frame.join(sums, on="person", how="left")
             total = total + pl.col(f"e{index}").fill_null(0.0)
             engaged = engaged | pl.col(f"n{index}").is_not_null()
-            found.append(rows.with_columns(pl.lit(index, pl.Int32).alias("criterion")))
+            named = named | pl.col(f"named{index}").fill_null(False)
             doubtful.append(unsure)
-        frame = frame.with_columns(total.alias("raw_engagement"), engaged.alias("engaged"))
+        frame = frame.with_columns(total.alias("raw_engagement"), engaged.alias("engaged"), named.alias("named"))
         frame = frame.with_columns(fallback.rounded("raw_engagement"), fallback.near_tie("raw_engagement"))
-        return frame, found, pl.concat(doubtful).unique()
+        return frame, pl.concat(doubtful).unique()
 
     def _stages(self, frame: pl.DataFrame) -> pl.DataFrame:
         lists, names = self.compiled.lists, self.names
@@ -118,20 +119,13 @@ class Backtest:
                   .when(~typed.missing("person.email")).then(pl.lit("known")).otherwise(pl.lit("anonymous")))
         return frame.with_columns(status.alias("status"))
 
-    def _readiness(self, frame: pl.DataFrame, found: list[pl.DataFrame], micros: int) -> pl.DataFrame:
+    def _readiness(self, frame: pl.DataFrame, micros: int) -> pl.DataFrame:
         require, first_problem = self.compiled.require, self.history.first_problem
-        if "engagement" in require and found:
-            named = (pl.concat([rows.filter(pl.col("named")).select("person") for rows in found]).unique()
-                     .with_columns(pl.lit(True).alias("named")))
-            frame = frame.join(named, on="person", how="left")
-        else:
-            frame = frame.with_columns(pl.lit(None, pl.Boolean).alias("named"))
         if "problem" in require and first_problem is not None:
             frame = frame.join(first_problem, on="person", how="left").with_columns(
                 (pl.col("problem_ts") <= micros).fill_null(False).alias("problem_ok"))
         else:
             frame = frame.with_columns(pl.lit(False).alias("problem_ok"))
-        frame = frame.with_columns(pl.col("named").fill_null(False))
         return frame.with_columns(readiness.missing_items(require, has_persona=pl.col("persona").is_not_null())
                                   .alias("missing"))
 
@@ -146,10 +140,21 @@ def prepare(pact: Pact | CompiledPact, history: History) -> Backtest:
     names = {id(test): f"event{position}" for position, test in enumerate(tests)}
     paths = conditions.field_paths(conditions.person_conditions(compiled.pact)) | set(readiness.READINESS_FIELDS)
     people = history.people.join(history.facts.fields(sorted(paths)), on="person", how="left")
+    for position, test in enumerate(conditions.regex_tests(compiled.pact)):
+        names[id(test)] = name = f"regex{position}"
+        people = _by_distinct_value(people, test, name, lists)
     branches = {names[id(test)]: events.branch(history, test, lists) for test in tests}
     criteria = [(c.criterion, [events.branch(history, t, lists) for t in events.criterion_branches(c.criterion)])
                 for c in compiled.engagement]
     return Backtest(compiled, history, people, branches, names, criteria)
+
+
+def _by_distinct_value(people: pl.DataFrame, test: FieldTest, name: str, lists: Any) -> pl.DataFrame:
+    """Decide a field test once per distinct value and join it back (a regex runs in Python per value)."""
+    columns = list(typed.names(test.field).values())
+    holds, undecidable = typed.field_test(test.field, test.op, test.value, lists)
+    decided = people.select(columns).unique().with_columns(holds.alias(name), undecidable.alias(f"{name}#u"))
+    return people.join(decided, on=columns, how="left", nulls_equal=True, maintain_order="left")
 
 
 def backtest(pact: Pact | CompiledPact, history: History, as_of: datetime | str) -> pl.DataFrame:

@@ -44,17 +44,28 @@ _NOBODY = pl.DataFrame(schema={"person": pl.Int64})
 
 
 def branch(history: History, test: EventTest, lists: Lists) -> Branch:
-    """Return an event test's events with its `where` decided on each."""
+    """Return an event test's events with its `where` decided on each (once per distinct document, when it
+    reads only properties), keeping only the events it matches or cannot decide."""
     rows = history.by_key(event_key(test.event))
     if "named" not in rows.columns:
         rows = rows.with_columns(pl.lit(False).alias("named"))
+    columns = ["person", "order", "ts", "day", "named"]
     if test.where is None:
-        return Branch(test, rows.select("person", "order", "ts", "day", "named"))
-    for path in sorted(conditions.where_paths(test)):
-        rows = history.event_field(rows, path)
+        return Branch(test, rows.select(columns))
+    paths = sorted(conditions.where_paths(test))
     holds, undecidable = conditions.expression(test.where, {}, lists)
-    return Branch(test, rows.select("person", "order", "ts", "day", "named", holds.alias("matched"),
-                                    undecidable.alias("undecidable")))
+    if all(path.startswith("properties.") for path in paths):
+        decided = rows.select("props").unique()
+        for path in paths:
+            decided = history.event_field(decided, path)
+        decided = decided.select("props", holds.alias("matched"), undecidable.alias("undecidable"))
+        rows = rows.join(decided, on="props", how="left", nulls_equal=True, maintain_order="left")
+    else:
+        for path in paths:
+            rows = history.event_field(rows, path)
+        rows = rows.with_columns(holds.alias("matched"), undecidable.alias("undecidable"))
+    return Branch(test, rows.filter(pl.col("matched") | pl.col("undecidable"))
+                  .select(*columns, "matched", "undecidable"))
 
 
 def count_test(count: Count | None, column: pl.Expr) -> pl.Expr:

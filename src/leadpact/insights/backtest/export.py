@@ -43,31 +43,33 @@ def _read(path: Path, as_of: int) -> pl.DataFrame:
              .with_columns(as_micros(pl.col("timestamp")).alias("ts"))
              .filter(pl.col("ts") <= as_of)
              .select("arrival", "ts", pl.col("message_id").hash().alias("message_hash"),
-                     pl.col("message_id").is_not_null().alias("has_message_id"),
-                     *[pl.col(c).cast(pl.Categorical) for c in CATEGORICAL],
-                     pl.col("context_json").is_null().alias("no_context"))
+                     *[pl.col(c).cast(pl.Categorical) for c in CATEGORICAL])
              .collect(engine="streaming"))
-    frame = identity.valid(frame)
+    accepted = identity.accepted(frame)
+    if not accepted.all():  # a copy of twenty million rows only when some must go
+        frame = frame.filter(accepted)
     if not frame["ts"].is_sorted():  # exports are written in time order; sort only when one is not
         frame = frame.sort(["ts", "arrival"])
-    return _first_of_each_message(path, frame)
+    frame = _first_of_each_message(path, frame).drop("message_hash")
+    return frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("order"))
 
 
 def _first_of_each_message(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     """Drop repeated messageIds (the first in time counts), checking hash collisions against the text."""
-    doubtful = frame.filter(pl.col("has_message_id") & pl.col("message_hash").is_duplicated())
+    doubtful = frame.filter(pl.col("message_hash").is_duplicated() & pl.col("message_hash").is_not_null())
     if doubtful.is_empty():
         return frame
     texts = _rows(path, doubtful["arrival"], ["message_id"])
     repeats = (doubtful.select("arrival").join(texts, on="arrival", how="left", maintain_order="left")
-               .filter(~pl.col("message_id").is_first_distinct()))
+               .filter(pl.col("message_id").is_not_null() & ~pl.col("message_id").is_first_distinct()))
     return frame.join(repeats.select("arrival"), on="arrival", how="anti", maintain_order="left")
 
 
 def _traits(path: Path, frame: pl.DataFrame) -> tuple[pl.DataFrame, Documents]:
     """Identify and group calls with a code for their traits (context.traits when there are none)."""
-    calls = frame.filter(pl.col("type").cast(pl.String).is_in(["identify", "group"]))
-    calls = calls.select("arrival", "person", "order", "type", "group_id", pl.col("traits_json").cast(pl.String))
+    calls = frame.filter(pl.col("type").is_in(["identify", "group"]))
+    calls = calls.select("arrival", "order", pl.col("type").cast(pl.String), "user_id", "anonymous_id", "group_id",
+                         pl.col("traits_json").cast(pl.String))
     bare = calls.filter(pl.col("traits_json").is_null())["arrival"]
     if len(bare):
         contexts = _rows(path, bare, ["context_json"]).select(
@@ -87,59 +89,83 @@ def _parse_traits(text: str | None) -> Any:
     return dict(document) if isinstance(document, dict) else {}
 
 
-def read_export(directory: str | Path, *, as_of: datetime | str) -> History:
-    """Return the history in an export directory as of a moment: people resolved, facts merged, catalog read."""
+def _people(frame: pl.DataFrame, calls: pl.DataFrame) -> pl.Series:
+    """Each message's person, from the identity graph of identify and alias calls."""
+
+    def code(column: pl.Series) -> pl.Series:
+        return column.to_physical().cast(pl.Int64)
+
+    identifies = calls.filter(pl.col("type") == "identify")
+    aliases = frame.filter(pl.col("type") == "alias")
+    own = frame.select(pl.coalesce(pl.col("user_id").to_physical(), pl.col("anonymous_id").to_physical())
+                       .cast(pl.Int64)).to_series()
+    identify_own = identifies.select(pl.coalesce(pl.col("user_id").to_physical(), pl.col("anonymous_id")
+                                                 .to_physical()).cast(pl.Int64)).to_series()
+    pairs = [(code(identifies["user_id"]), code(identifies["anonymous_id"])),
+             (identify_own, code(identifies["email"])),
+             (code(aliases["previous_id"]), code(aliases["user_id"]))]
+    return identity.resolve_people(own, pairs)
+
+
+def read_export(directory: str | Path, *, as_of: datetime | str, fields: Sequence[str] = ()) -> History:
+    """Return the history in an export directory as of a moment: people resolved, facts merged, catalog read.
+
+    `fields` (person.X / account.X paths) are read from the trait documents in the same pass as the keys;
+    others are read when a pact asks for them."""
     directory = Path(directory)
     events_path = directory / "events.parquet"
     moment = as_utc(as_of)
     frame = _read(events_path, micros(moment))
-    frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("order"))
-    calls, traits = _traits(events_path, frame.with_columns(pl.lit(0, pl.Int64).alias("person")))
+    calls, traits = _traits(events_path, frame)
+    frame = frame.drop("traits_json", "group_id")
     email = typed.names("@email")
     emails = traits.table("tdoc", fields={"@email": ["email"]}).select(
         "tdoc", pl.when(pl.col(email["k"]) == typed.TEXT).then(pl.col(email["s"])).alias("text"))
     nodes = derived.python_map(emails["text"], identity.email_node, pl.String())
     emails = emails.join(nodes.rename({"value": "text", "mapped": "email"}), on="text", how="left")
-    email_of = calls.filter(pl.col("type").cast(pl.String) == "identify").join(emails, on="tdoc", how="left")
-    frame = frame.join(email_of.select("arrival", pl.col("email").cast(pl.Categorical)), on="arrival", how="left",
+    calls = calls.join(emails.select("tdoc", pl.col("email").cast(pl.Categorical)), on="tdoc", how="left",
                        maintain_order="left")
-    frame = frame.with_columns(identity.resolve_people(frame))
-    calls = calls.drop("person").join(frame.select("arrival", "person"), on="arrival", how="left")
+    frame = frame.with_columns(_people(frame, calls)).drop("previous_id")
+    calls = calls.join(frame.select("arrival", "person"), on="arrival", how="left", maintain_order="left")
     firsts = frame.group_by("person").agg(
         pl.col("user_id").drop_nulls().first().cast(pl.String).alias("userId"),
         pl.col("anonymous_id").drop_nulls().first().cast(pl.String).alias("anonymousId"))
-    people = firsts.select("person").sort("person")
-    frame = frame.rename({"properties_json": "props_text", "path": "hint"})
-    events, properties = _properties(keyed_events(frame.with_columns(pl.col("event").cast(pl.String),
-                                                                     pl.col("type").cast(pl.String))))
+    frame = frame.drop("user_id", "anonymous_id")
+    properties = _properties(frame)
+    events = keyed_events(frame.select("person", "order", "arrival", "ts", "type", "event",
+                                       pl.col("properties_json").to_physical().alias("props"),
+                                       pl.col("path").alias("hint")))
+    del frame
+    events = finish_events(events.drop("type", "event"), ordered=True)
+    history: list[History] = []
 
     def live(wanted: Sequence[int]) -> dict[int, LiveInputs]:
-        return _live_inputs(events_path, frame, wanted, moment)
+        return _live_inputs(events_path, history[0].events, wanted, moment)
 
-    identifies = calls.filter(pl.col("type").cast(pl.String) == "identify").select("person", "order", "tdoc")
-    groups = calls.filter(pl.col("type").cast(pl.String) == "group").select(
-        "person", "order", pl.col("group_id").cast(pl.String), "tdoc")
+    identifies = calls.filter(pl.col("type") == "identify").select("person", "order", "tdoc")
+    groups = calls.filter(pl.col("type") == "group").select("person", "order", pl.col("group_id").cast(pl.String),
+                                                            "tdoc")
+    people = firsts.select("person").sort("person")
     facts = ExportFacts(people=people, identifies=identifies.sort("order"), groups=groups.sort("order"),
                         firsts=firsts, traits=traits, live=live)
-    people = people.join(_keys(facts), on="person", how="left")
-    return History(events=finish_events(events, ordered=True), properties=properties,
-                   load_contexts=lambda arrivals: _rows(events_path, arrivals, ["context_json"]),
-                   people=people, facts=facts, catalog=read_catalog(directory), path_hint=True)
+    people = people.join(_keys(facts, fields), on="person", how="left")
+    history.append(History(events=events, properties=properties, people=people, facts=facts,
+                           load_contexts=lambda arrivals: _rows(events_path, arrivals, ["context_json"]),
+                           catalog=read_catalog(directory), path_hint=True))
+    return history[0]
 
 
-def _properties(frame: pl.DataFrame) -> tuple[pl.DataFrame, Documents]:
-    codes = frame.select(pl.col("props_text").to_physical().alias("props"))
-    distinct = frame.select("props_text").unique().drop_nulls()
-    documents = Documents(distinct["props_text"].to_physical(), distinct["props_text"].cast(pl.String))
-    order = documents.codes.arg_sort()
-    documents = Documents(documents.codes.gather(order), documents.texts.gather(order))
-    return frame.with_columns(codes["props"]).drop("props_text"), documents
+def _properties(frame: pl.DataFrame) -> Documents:
+    distinct = frame.select("properties_json").unique().drop_nulls()["properties_json"]
+    codes = distinct.to_physical()
+    order = codes.arg_sort()
+    return Documents(codes.gather(order), distinct.cast(pl.String).gather(order))
 
 
-def _keys(facts: ExportFacts) -> pl.DataFrame:
+def _keys(facts: ExportFacts, fields: Sequence[str]) -> pl.DataFrame:
     """The person's key as `leadpact score` prints it: email, else userId, else anonymousId."""
     paths = ["person.email", "person.userId", "person.anonymousId"]
-    values = facts.fields(paths)
+    values = facts.fields([*paths, *fields])
     key: Any = pl.lit(None, pl.String)
     for path in reversed(paths):
         n = typed.names(path)
@@ -173,9 +199,10 @@ def export_messages(rows: pl.DataFrame) -> list[dict[str, Any]]:
     return messages
 
 
-def _live_inputs(path: Path, frame: pl.DataFrame, wanted: Sequence[int], moment: datetime) -> dict[int, LiveInputs]:
+def _live_inputs(path: Path, events: pl.DataFrame, wanted: Sequence[int], moment: datetime) -> dict[int, LiveInputs]:
     """Resolve a few people from their own messages (and every group call, which may name their account)."""
-    chosen = frame.filter(pl.col("person").is_in(list(wanted)) | (pl.col("type").cast(pl.String) == "group"))
+    chosen = events.filter(pl.col("person").is_in(list(wanted)) | (pl.col("key").cast(pl.String) == "group"))
+    chosen = chosen.sort("order")
     columns = ["message_id", "type", "event", "anonymous_id", "user_id", "timestamp", "properties_json",
                "context_json", "traits_json", "group_id", "previous_id"]
     rows = _rows(path, chosen["arrival"], columns)

@@ -21,7 +21,7 @@ from leadpact.pact.conditions import event_key
 
 US_PER_DAY = 86_400_000_000
 EVENT_SCHEMA = {"person": pl.Int64, "order": pl.Int64, "arrival": pl.Int64, "ts": pl.Int64, "day": pl.Int32,
-                "key": pl.String, "props": pl.UInt32, "hint": pl.Categorical}
+                "key": pl.Categorical, "props": pl.UInt32, "hint": pl.Categorical}
 # Context documents are large and rarely needed (a `where` on context.X, a page path only the context
 # holds): they are loaded for the rows that need them, by arrival number.
 ContextLoader = Callable[[pl.Series], pl.DataFrame]
@@ -79,6 +79,7 @@ class History:
         """Return the events with one event key (track name or type, case-folded), sorted by person and order."""
         if self._by_key is None:
             self._by_key = {str(k): part for (k,), part in self.events.partition_by("key", as_dict=True).items()}
+            # keys arrive as categoricals; partition keys come back as their text
         return self._by_key.get(key, self.events.clear())
 
     def with_contexts(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, Documents]:
@@ -105,12 +106,12 @@ def keyed_events(frame: pl.DataFrame) -> pl.DataFrame:
     """Add the event key the live engine indexes by: the track name, or the type, stripped and case-folded."""
     pairs = frame.select("type", "event").unique()
     keys = []
-    for kind, name in pairs.iter_rows():
+    for kind, name in pairs.select(pl.all().cast(pl.String)).iter_rows():
         kind = kind or ("track" if name else "")
         value = name if kind == "track" else kind
         keys.append(event_key(value if isinstance(value, str) else str(value or "")))
-    mapping = pairs.with_columns(pl.Series("key", keys, dtype=pl.String))
-    return frame.join(mapping, on=["type", "event"], how="left", nulls_equal=True)
+    mapping = pairs.with_columns(pl.Series("key", keys, dtype=pl.String).cast(pl.Categorical))
+    return frame.join(mapping, on=["type", "event"], how="left", nulls_equal=True, maintain_order="left")
 
 
 def finish_events(frame: pl.DataFrame, *, ordered: bool = False) -> pl.DataFrame:

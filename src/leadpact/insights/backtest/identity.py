@@ -20,15 +20,16 @@ TYPES = ("track", "page", "screen", "identify", "group", "alias")
 EMAIL_PREFIX = "\x00email:"  # never the start of an id, so an email never names the same node as an id
 
 
-def valid(frame: pl.DataFrame) -> pl.DataFrame:
-    """Keep the messages `normalise_message` accepts (a known type, an id, the fields each type needs)."""
+def accepted(frame: pl.DataFrame) -> pl.Series:
+    """Return which messages `normalise_message` accepts (a known type, an id, the fields each type needs)."""
     kind = pl.col("type").cast(pl.String)
-    return frame.filter(
+    return frame.select(
         kind.is_in(list(TYPES)) & pl.col("ts").is_not_null()
         & (pl.col("user_id").is_not_null() | pl.col("anonymous_id").is_not_null())
         & ((kind != "track") | pl.col("event").is_not_null())
         & ((kind != "group") | pl.col("group_id").is_not_null())
-        & ((kind != "alias") | (pl.col("previous_id").is_not_null() & pl.col("user_id").is_not_null())))
+        & ((kind != "alias") | (pl.col("previous_id").is_not_null() & pl.col("user_id").is_not_null()))
+    ).to_series().fill_null(False)
 
 
 def email_node(email: Any) -> str | None:
@@ -36,39 +37,15 @@ def email_node(email: Any) -> str | None:
     return EMAIL_PREFIX + email.strip().lower() if isinstance(email, str) and "@" in email else None
 
 
-def resolve_people(frame: pl.DataFrame) -> pl.Series:
-    """Return each message's person: the component of its own id. Needs `type` and categorical id columns
-    user_id, anonymous_id, previous_id and `email` (the identify's email node, or null)."""
-    kind = pl.col("type").cast(pl.String)
-
-    def code(column: str, when: pl.Expr | None = None) -> pl.Expr:
-        value = pl.col(column).to_physical().cast(pl.Int64)
-        return value if when is None else pl.when(when).then(value)
-
-    codes = frame.select(
-        pl.coalesce(code("user_id"), code("anonymous_id")).alias("own"),
-        code("user_id", kind == "identify").alias("user"),
-        code("anonymous_id", kind == "identify").alias("anonymous"),
-        code("email").alias("email"),
-        code("previous_id", kind == "alias").alias("previous"),
-        code("user_id", kind == "alias").alias("aliased"))
-    # Categorical codes are global: compact them to 0..n-1 for the graph.
-    distinct = pl.concat([codes[c] for c in codes.columns]).drop_nulls().unique().sort()
-    dense = codes.select(pl.col(c).map_batches(lambda s: _dense(s, distinct), return_dtype=pl.Int64)
-                         for c in codes.columns)
-    left, right = [], []
-    for a, b in (("user", "anonymous"), ("own", "email"), ("previous", "aliased")):
-        pair = dense.select(a, b).drop_nulls()
-        left.append(pair[a].to_numpy())
-        right.append(pair[b].to_numpy())
-    rows, columns = np.concatenate(left), np.concatenate(right)
-    size = len(distinct)
+def resolve_people(own: pl.Series, pairs: list[tuple[pl.Series, pl.Series]]) -> pl.Series:
+    """Return each message's person: the connected component of its own id (`own`), over the identity graph
+    whose edges are `pairs` of node codes (nulls ignored). Codes are global categorical codes: already small
+    integers, so they index the graph directly."""
+    edges = [pl.DataFrame({"a": a.cast(pl.Int64), "b": b.cast(pl.Int64)}).drop_nulls() for a, b in pairs]
+    rows = np.concatenate([e["a"].to_numpy() for e in edges]) if edges else np.array([], dtype=np.int64)
+    columns = np.concatenate([e["b"].to_numpy() for e in edges]) if edges else np.array([], dtype=np.int64)
+    own_codes = own.cast(pl.Int64).to_numpy()
+    size = int(max(own_codes.max(initial=-1), rows.max(initial=-1), columns.max(initial=-1))) + 1
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, columns)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
-    own = dense["own"].to_numpy()
-    return pl.Series("person", labels[own], dtype=pl.Int64)
-
-
-def _dense(series: pl.Series, distinct: pl.Series) -> pl.Series:
-    positions = pl.Series(distinct.search_sorted(series.fill_null(0)), dtype=pl.Int64)
-    return pl.select(pl.when(series.is_null()).then(None).otherwise(positions)).to_series().alias(series.name)
+    return pl.Series("person", labels[own_codes], dtype=pl.Int64)

@@ -55,38 +55,54 @@ def _normalised(values: pl.Series) -> pl.DataFrame:
                         schema={"hint": pl.String, "hint_path": pl.String})
 
 
-def event_assets(history: History) -> pl.DataFrame:
-    """Return person, ts, order, `named` (names a page or asset) and `problem` (its asset states a problem)."""
-    docs, code = history.properties, "props"
-    frame = history.events.select("person", "order", "arrival", "ts", "props", "hint")
-    for name, derive, dtype in (("own_path", _own_path, pl.String), ("need", _need, pl.Int8),
-                                ("asset_id", _asset_id, pl.String)):
-        frame = frame.join(docs.derived(name, derive, dtype, code), on=code, how="left")
-    frame = frame.with_columns(pl.col("need").fill_null(FROM_HINT if history.path_hint else FROM_CONTEXT))
+def _paths(history: History, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `need`, `path` (normalised; null where the context must tell) and `asset_id` to rows with props/hint."""
+    docs = history.properties
+    frame = frame.join(docs.table("props", derived={"own_path": (_own_path, pl.String()), "need": (_need, pl.Int8()),
+                                                    "asset_id": (_asset_id, pl.String())}),
+                       on="props", how="left", maintain_order="left")
+    frame = frame.with_columns(pl.col("need").fill_null(FROM_HINT))  # no properties at all: like no path
     if not history.path_hint:
         frame = frame.with_columns(pl.when(pl.col("need") == FROM_HINT).then(FROM_CONTEXT)
                                    .otherwise(pl.col("need")).alias("need"))
-    hinted = frame.filter(pl.col("need") == FROM_HINT)
-    hints = _normalised(hinted["hint"].cast(pl.String)).with_columns(pl.col("hint").cast(pl.Categorical))
-    frame = frame.join(hints, on="hint", how="left")
-    needy = frame.filter(pl.col("need") == FROM_CONTEXT).select("arrival")
-    if needy.is_empty():
-        frame = frame.with_columns(pl.lit(None, pl.String).alias("context_path"))
-    else:
-        needy, contexts = history.with_contexts(needy)
-        paths = needy.join(contexts.derived("context_path", _context_path, pl.String, "context"), on="context",
-                           how="left").select("arrival", "context_path")
-        frame = frame.join(paths, on="arrival", how="left")
-    path = (pl.when(pl.col("need") == OWN).then(pl.col("own_path"))
-            .when(pl.col("need") == FROM_HINT).then(pl.col("hint_path"))
-            .otherwise(pl.col("context_path")))
-    frame = frame.with_columns(path.alias("path"))
+    hints = _normalised(frame.filter(pl.col("need") == FROM_HINT)["hint"].cast(pl.String))
+    frame = frame.join(hints.with_columns(pl.col("hint").cast(pl.Categorical)), on="hint", how="left",
+                       maintain_order="left")
+    path = pl.when(pl.col("need") == OWN).then(pl.col("own_path")).when(pl.col("need") == FROM_HINT).then(
+        pl.col("hint_path"))
+    return frame.with_columns(path.alias("path"))
+
+
+def _looked_up(history: History, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `named` (a page or asset) and `problem` (its catalog asset states one) to rows with path/asset_id."""
     ids, paths = _catalog_frames(history)
-    frame = (frame.join(ids, on="asset_id", how="left").join(paths, on="path", how="left")
-             .with_columns(pl.when(pl.col("by_id").is_not_null()).then(pl.col("id_problem"))
-                           .otherwise(pl.col("path_problem").fill_null(False)).alias("problem"),
-                           (pl.col("path").is_not_null() | pl.col("asset_id").is_not_null()).alias("named")))
-    return frame.sort(["person", "order"]).select("person", "order", "ts", "named", "problem")
+    frame = frame.join(ids, on="asset_id", how="left", maintain_order="left").join(
+        paths, on="path", how="left", maintain_order="left")
+    return frame.with_columns(
+        pl.when(pl.col("by_id").is_not_null()).then(pl.col("id_problem"))
+        .otherwise(pl.col("path_problem").fill_null(False)).alias("problem"),
+        (pl.col("path").is_not_null() | pl.col("asset_id").is_not_null()).alias("named"))
+
+
+def event_assets(history: History) -> pl.DataFrame:
+    """Return person, order, ts, `named` (names a page or asset) and `problem` (its asset states a problem).
+
+    Both depend only on an event's properties document and its path hint, except where the context must be
+    read: decided once per distinct (document, hint) pair, then per event for those few."""
+    events = history.events.select("person", "order", "arrival", "ts", "props", "hint")
+    pairs = _looked_up(history, _paths(history, events.select("props", "hint").unique()))
+    events = events.join(pairs.select("props", "hint", "need", "named", "problem"), on=["props", "hint"],
+                         how="left", nulls_equal=True, maintain_order="left")
+    needy = events.filter(pl.col("need") == FROM_CONTEXT).select("arrival", "props", "hint")
+    if needy.height:
+        needy, contexts = history.with_contexts(needy)
+        needy = _paths(history, needy.select("arrival", "props", "hint", "context")).join(
+            contexts.derived("context_path", _context_path, pl.String, "context"), on="context", how="left")
+        needy = _looked_up(history, needy.with_columns(pl.col("context_path").alias("path")))
+        fixed = needy.select("arrival", pl.col("named").alias("named_c"), pl.col("problem").alias("problem_c"))
+        events = events.join(fixed, on="arrival", how="left", maintain_order="left").with_columns(
+            pl.coalesce("named_c", "named").alias("named"), pl.coalesce("problem_c", "problem").alias("problem"))
+    return events.select("person", "order", "ts", "named", "problem")
 
 
 def _catalog_frames(history: History) -> tuple[pl.DataFrame, pl.DataFrame]:
