@@ -52,7 +52,7 @@ def _people(history: Any, lists: Any) -> pl.LazyFrame:
 def mql_people(history: Any, compiled: Any, as_of: datetime) -> pl.DataFrame:
     """Return the people whose status is mql at `as_of`, by a query written for the starting pact alone."""
     micros = int(as_of.timestamp() * 1_000_000)
-    events = (history.events.lazy().filter(pl.col("ts") <= micros)
+    events = (history.all_events().lazy().filter(pl.col("ts") <= micros)
               .select("person", "order", "day", pl.col("key").cast(pl.String),
                       ((micros - pl.col("ts")) / 86_400_000_000).alias("age"),
                       pl.col("hint").cast(pl.String).str.to_lowercase().alias("path")))

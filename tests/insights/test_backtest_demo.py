@@ -83,3 +83,19 @@ def test_database_backtest_equals_the_live_evaluator(database_url: str, small_co
             assert decisions(row) == live_decisions(live), person.email
     assert prepared.live["total"] == 0
     assert {"mql", "engaged"} <= set(result["status"])
+
+
+def test_people_handed_to_the_live_evaluator_get_its_inputs(small_company: DemoCompany, small_export: Path) -> None:
+    # the fallback path: the export rebuilds a person's own messages (and every group call) for the live engine
+    as_of = small_company.end
+    history = read_export(small_export, as_of=as_of)
+    result = prepare(PACT, history).at(as_of)
+    chosen = result.filter(pl.col("status").is_in(["mql", "hot", "disqualified"])).head(8)
+    inputs = history.facts.live_inputs(chosen["person"].to_list())
+    assert set(inputs) == set(chosen["person"].to_list())
+    catalog = read_catalog(small_export)
+    for row in chosen.iter_rows(named=True):
+        given = inputs[row["person"]]
+        live = evaluate(PACT, person=given.person, account=given.account, events=given.events, content=catalog,
+                        as_of=as_of)
+        assert decisions(row) == live_decisions(live)

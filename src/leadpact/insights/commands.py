@@ -24,8 +24,7 @@ def train_command(
                                                                          "handoff (repeat for more)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Train a calibrated gradient-boosted model of the outcome; print its out-of-fold AUC beside baselines, the
-    factors that matter, per-lead factors and the columns the leakage guard flags."""
+    """Train a calibrated model of the outcome: out-of-fold AUC, baselines, factors and leakage flags."""
     from leadpact.insights.leakage import default_dictionary, read_dictionary
     from leadpact.insights.model import train
     from leadpact.insights.table import TrainingError, lead_table, read_csv

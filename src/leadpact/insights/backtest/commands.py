@@ -101,8 +101,7 @@ def backtest_command(
                                                                 "content.parquet) instead of the database."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Replay history under a candidate pact beside the active one: MQLs per month, predicted acceptance,
-    MQL → SQL, won deals caught and how much earlier."""
+    """Replay history under a candidate pact beside the active one: MQLs, acceptance, SQLs, won deals caught."""
     engine = None
     if parquet is None:
         from leadpact.db import get_engine, migrate

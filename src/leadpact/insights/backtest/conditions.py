@@ -83,8 +83,7 @@ def where_paths(test: EventTest) -> set[str]:
 
 
 def expression(condition: Any, tests: Mapping[int, str], lists: Lists) -> tuple[pl.Expr, pl.Expr]:
-    """Return (holds, undecidable) for a condition; `tests` names the column of each event test (and of each
-    field test decided beforehand) by id()."""
+    """Return (holds, undecidable); `tests` names the column of each test decided beforehand, by id()."""
     if isinstance(condition, AllOf | AnyOf | NoneOf):
         parts = [expression(child, tests, lists) for child in children(condition)]
         holds = [p[0] for p in parts]

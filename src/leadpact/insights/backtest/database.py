@@ -123,6 +123,7 @@ def read_database(engine: Engine) -> History:
         catalog = CatalogCache().get(session)
 
     def contexts(arrivals: pl.Series) -> pl.DataFrame:
+        """Return the stored context documents of some events."""
         ids = arrivals.to_list()
         parts = [_frame(engine, select(Event.id, cast(Event.context, Text)).where(Event.id.in_(ids[i:i + 5000])),
                         {"arrival": pl.Int64, "context_json": pl.String}) for i in range(0, len(ids), 5000)]

@@ -19,8 +19,8 @@ def python_map(values: pl.Series, function: Callable[[Any], Any], dtype: pl.Data
 
 
 def with_email_domain(frame: pl.DataFrame, *, wanted: bool = True) -> pl.DataFrame:
-    """Add `derived_domain` and `business` (not free-mail) from person.email; when `wanted`, make person.email_domain
-    what the live engine reads: the email_domain trait when truthy, else the email's domain."""
+    """Add `derived_domain` and `business` (not free-mail) from person.email, and person.email_domain if wanted."""
+    # person.email_domain as the live engine reads it: the email_domain trait when truthy, else the email's domain
     email, n = typed.names("person.email"), typed.names("person.email_domain")
     frame = frame.with_columns(pl.when(pl.col(email["k"]) == typed.TEXT).then(pl.col(email["s"])).alias("email_text"))
     domains = python_map(frame["email_text"], email_domain, pl.String())

@@ -18,13 +18,15 @@ KEEP_PARSED = 250_000
 CHUNK = 100_000
 # Past this many documents, fields are decoded by Polars (see fastjson.py) and only doubtful ones by Python.
 FAST_FROM = 20_000
+DECODE_SLICE = 250_000
 Derive = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
 class Field:
-    """Where a field is read: its keys, and whether a key spelled with the whole dotted name wins (as the
-    engine's field readers read) or the keys are simply walked (as `company.get("name")` reads)."""
+    """Where a field is read: its keys, and whether a trait named with the whole dotted path wins over the walk."""
+
+    # the engine's field readers prefer the dotted name; `company.get("name")` in resolve simply walks
 
     keys: tuple[str, ...]
     whole_first: bool = True
@@ -60,11 +62,12 @@ class Documents:
     def encode(cls, frame: pl.DataFrame, column: str, code: str,
                parser: Callable[[str | None], Any] = typed.parse) -> tuple[pl.DataFrame, Documents]:
         """Replace a JSON text column of `frame` by a code column and return the distinct documents."""
-        frame = frame.with_columns(pl.col(column).cast(pl.String))
-        frame = frame.with_columns(pl.col(column).cast(pl.Categorical).to_physical().cast(CODE).alias(code))
-        distinct = (frame.lazy().filter(pl.col(code).is_not_null()).group_by(code)
-                    .agg(pl.col(column).first()).sort(code).collect())
-        return frame.drop(column), cls(distinct[code], distinct[column], parser)
+        # distinct texts by an exact join, not a categorical: the global string cache keeps every text for good
+        distinct = (frame.select(pl.col(column).cast(pl.String)).unique().drop_nulls().sort(column)
+                    .with_row_index(code))
+        frame = frame.with_columns(pl.col(column).cast(pl.String)).join(
+            distinct, on=column, how="left", maintain_order="left").drop(column)
+        return frame, cls(distinct[code], distinct[column], parser)
 
     @classmethod
     def of_values(cls, values: Sequence[Any]) -> Documents:
@@ -91,21 +94,30 @@ class Documents:
 
     def table(self, code: str, derived: dict[str, tuple[Derive, pl.DataType]] | None = None,
               fields: dict[str, Sequence[str] | Field] | None = None) -> pl.DataFrame:
-        """Return `code` with Python-derived columns and typed fields (path → keys or Field), cached per column."""
+        """Return `code` with derived columns and typed fields (path → keys or Field); same keys, one extraction."""
         derived = derived or {}
         specs = {path: spec if isinstance(spec, Field) else Field(tuple(spec)) for path, spec in (fields or {}).items()}
         wanted_derived = {n: d for n, d in derived.items() if f"derived:{n}" not in self._columns}
-        wanted_fields = {p: f for p, f in specs.items() if f"field:{p}" not in self._columns}
         if wanted_derived:
             self._derive(wanted_derived)
+        wanted_fields = {self._spec_name(f): f for f in specs.values() if self._spec_name(f) not in self._columns}
         if wanted_fields:
             self._fields(wanted_fields)
         columns: dict[str, pl.Series] = {code: self.codes}
         for name in derived:
             columns[name] = self._columns[f"derived:{name}"]
-        for path in specs:
-            columns.update(self._columns[f"field:{path}"].struct.unnest().to_dict())
+        for path, spec in specs.items():
+            shared = self._columns[self._spec_name(spec)].struct.unnest()
+            columns.update(zip(typed.names(path).values(), [shared.to_series(i) for i in range(5)], strict=True))
         return pl.DataFrame(columns)
+
+    @staticmethod
+    def _spec_name(spec: Field) -> str:
+        return f"field:{'.'.join(spec.keys)}|{spec.whole_first}"
+
+    def forget(self) -> None:
+        """Drop the extracted columns (they weigh much for millions of documents; asking again re-extracts)."""
+        self._columns.clear()
 
     def _derive(self, derived: dict[str, tuple[Derive, pl.DataType]]) -> None:
         values: dict[str, list[Any]] = {name: [] for name in derived}
@@ -116,24 +128,28 @@ class Documents:
             self._columns[f"derived:{name}"] = pl.Series(name, values[name], dtype=dtype)
 
     def _fields(self, fields: dict[str, Field]) -> None:
-        fast = None
-        if self._parsed is None and len(self.texts) >= FAST_FROM:
-            # decoded anew for each set of fields, and let go after: the decoded structs of millions of
-            # documents weigh more than decoding again costs (callers ask for all their fields at once)
-            fast = fastjson.Decoder(self.texts).decode({p: (f.keys, f.whole_first) for p, f in fields.items()})
-        if fast is None:
+        """Extract fields (keyed by spec name) into the column cache."""
+        if self._parsed is not None or len(self.texts) < FAST_FROM:
             frame = self._python_fields(fields, self.chunks())
         else:
-            decoded, doubtful = fast
-            rows = doubtful.arg_true()
-            texts = self.texts.gather(rows).to_list()
-            python = self._python_fields(fields, iter([[self.parser(t) for t in texts]]))
-            frame = pl.concat([decoded.with_row_index("row").filter(~doubtful),
-                               python.with_columns(rows.cast(pl.UInt32).alias("row"))], how="diagonal_relaxed")
-            frame = frame.sort("row").drop("row")
-        for path in fields:
-            columns = list(typed.names(path).values())
-            self._columns[f"field:{path}"] = frame.select(columns).to_struct(path)
+            # decoded a slice at a time: the decoded structs of millions of documents weigh gigabytes, and each
+            # slice's guards are judged against the types Polars inferred for that slice
+            frame = pl.concat([self._decoded(self.texts.slice(start, DECODE_SLICE), fields)
+                               for start in range(0, len(self.texts), DECODE_SLICE)], how="vertical_relaxed")
+        for name in fields:
+            self._columns[name] = frame.select(list(typed.names(name).values())).to_struct(name)
+
+    def _decoded(self, texts: pl.Series, fields: dict[str, Field]) -> pl.DataFrame:
+        """Typed fields of some documents: Polars' decoding, with Python's for the doubtful ones."""
+        fast = fastjson.Decoder(texts).decode({p: (f.keys, f.whole_first) for p, f in fields.items()})
+        if fast is None:
+            return self._python_fields(fields, iter([[self.parser(t) for t in texts.to_list()]]))
+        decoded, doubtful = fast
+        rows = doubtful.arg_true()
+        python = self._python_fields(fields, iter([[self.parser(t) for t in texts.gather(rows).to_list()]]))
+        frame = pl.concat([decoded.with_row_index("row").filter(~doubtful),
+                           python.with_columns(rows.cast(pl.UInt32).alias("row"))], how="diagonal_relaxed")
+        return frame.sort("row").drop("row")
 
     @staticmethod
     def _python_fields(fields: dict[str, Field], chunks: Iterator[list[Any]]) -> pl.DataFrame:

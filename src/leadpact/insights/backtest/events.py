@@ -44,8 +44,7 @@ _NOBODY = pl.DataFrame(schema={"person": pl.Int64})
 
 
 def branch(history: History, test: EventTest, lists: Lists) -> Branch:
-    """Return an event test's events with its `where` decided on each (once per distinct document, when it
-    reads only properties), keeping only the events it matches or cannot decide."""
+    """Return the events an event test matches (or cannot decide), its `where` decided once per document."""
     rows = history.by_key(event_key(test.event))
     if "named" not in rows.columns:
         rows = rows.with_columns(pl.lit(False).alias("named"))

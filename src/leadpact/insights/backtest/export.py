@@ -24,7 +24,7 @@ from leadpact.pact import Catalog, as_utc, resolve
 from leadpact.pact.offline import normalise_message
 
 IDS = ("user_id", "anonymous_id", "previous_id", "group_id")
-CATEGORICAL = ("type", "event", *IDS, "properties_json", "traits_json", "path")
+CATEGORICAL = ("type", "event", *IDS, "properties_json", "path")
 
 
 def _scan(path: Path) -> pl.LazyFrame:
@@ -65,18 +65,25 @@ def _first_of_each_message(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.join(repeats.select("arrival"), on="arrival", how="anti", maintain_order="left")
 
 
-def _traits(path: Path, frame: pl.DataFrame) -> tuple[pl.DataFrame, Documents]:
-    """Identify and group calls with a code for their traits (context.traits when there are none)."""
+def _traits(path: Path, frame: pl.DataFrame) -> tuple[pl.DataFrame, Documents, pl.DataFrame, Documents]:
+    """Identify calls and group calls, each with a code for its traits (context.traits when there are none)."""
     calls = frame.filter(pl.col("type").is_in(["identify", "group"]))
-    calls = calls.select("arrival", "order", pl.col("type").cast(pl.String), "user_id", "anonymous_id", "group_id",
-                         pl.col("traits_json").cast(pl.String))
+    calls = calls.select("arrival", "order", pl.col("type").cast(pl.String), "user_id", "anonymous_id", "group_id")
+    # traits only for these calls, read again: twenty million mostly-null texts need not pass through memory
+    texts = (_scan(path).filter(pl.col("type").is_in(["identify", "group"])).select("arrival", "traits_json")
+             .collect(engine="streaming"))
+    calls = calls.join(texts, on="arrival", how="left", maintain_order="left")
     bare = calls.filter(pl.col("traits_json").is_null())["arrival"]
     if len(bare):
         contexts = _rows(path, bare, ["context_json"]).select(
             "arrival", (pl.lit("\x00") + pl.col("context_json")).alias("from_context"))
         calls = calls.join(contexts, on="arrival", how="left", maintain_order="left").with_columns(
             pl.coalesce("traits_json", "from_context").alias("traits_json")).drop("from_context")
-    return Documents.encode(calls, "traits_json", "tdoc", parser=_parse_traits)
+    identifies, identify_traits = Documents.encode(calls.filter(pl.col("type") == "identify"), "traits_json", "tdoc",
+                                                   parser=_parse_traits)
+    groups, group_traits = Documents.encode(calls.filter(pl.col("type") == "group"), "traits_json", "tdoc",
+                                            parser=_parse_traits)
+    return identifies, identify_traits, groups, group_traits
 
 
 def _parse_traits(text: str | None) -> Any:
@@ -89,13 +96,13 @@ def _parse_traits(text: str | None) -> Any:
     return dict(document) if isinstance(document, dict) else {}
 
 
-def _people(frame: pl.DataFrame, calls: pl.DataFrame) -> pl.Series:
+def _people(frame: pl.DataFrame, identifies: pl.DataFrame) -> pl.Series:
     """Each message's person, from the identity graph of identify and alias calls."""
 
     def code(column: pl.Series) -> pl.Series:
+        """Return an id column's global categorical codes."""
         return column.to_physical().cast(pl.Int64)
 
-    identifies = calls.filter(pl.col("type") == "identify")
     aliases = frame.filter(pl.col("type") == "alias")
     own = frame.select(pl.coalesce(pl.col("user_id").to_physical(), pl.col("anonymous_id").to_physical())
                        .cast(pl.Int64)).to_series()
@@ -108,25 +115,25 @@ def _people(frame: pl.DataFrame, calls: pl.DataFrame) -> pl.Series:
 
 
 def read_export(directory: str | Path, *, as_of: datetime | str, fields: Sequence[str] = ()) -> History:
-    """Return the history in an export directory as of a moment: people resolved, facts merged, catalog read.
-
-    `fields` (person.X / account.X paths) are read from the trait documents in the same pass as the keys;
-    others are read when a pact asks for them."""
+    """Return the history in an export directory as of a moment: people resolved, facts merged, catalog read."""
+    # `fields` (person.X / account.X) are read with the keys in one pass over the traits; others when asked for
     directory = Path(directory)
     events_path = directory / "events.parquet"
     moment = as_utc(as_of)
     frame = _read(events_path, micros(moment))
-    calls, traits = _traits(events_path, frame)
-    frame = frame.drop("traits_json", "group_id")
+    identifies, identify_traits, groups, group_traits = _traits(events_path, frame)
+    frame = frame.drop("group_id")
     email = typed.names("@email")
-    emails = traits.table("tdoc", fields={"@email": ["email"]}).select(
+    emails = identify_traits.table("tdoc", fields={"@email": ["email"]}).select(
         "tdoc", pl.when(pl.col(email["k"]) == typed.TEXT).then(pl.col(email["s"])).alias("text"))
     nodes = derived.python_map(emails["text"], identity.email_node, pl.String())
     emails = emails.join(nodes.rename({"value": "text", "mapped": "email"}), on="text", how="left")
-    calls = calls.join(emails.select("tdoc", pl.col("email").cast(pl.Categorical)), on="tdoc", how="left",
-                       maintain_order="left")
-    frame = frame.with_columns(_people(frame, calls)).drop("previous_id")
-    calls = calls.join(frame.select("arrival", "person"), on="arrival", how="left", maintain_order="left")
+    identifies = identifies.join(emails.select("tdoc", pl.col("email").cast(pl.Categorical)), on="tdoc",
+                                 how="left", maintain_order="left")
+    frame = frame.with_columns(_people(frame, identifies)).drop("previous_id")
+    owners = frame.select("arrival", "person")
+    identifies = identifies.join(owners, on="arrival", how="left", maintain_order="left")
+    groups = groups.join(owners, on="arrival", how="left", maintain_order="left")
     firsts = frame.group_by("person").agg(
         pl.col("user_id").drop_nulls().first().cast(pl.String).alias("userId"),
         pl.col("anonymous_id").drop_nulls().first().cast(pl.String).alias("anonymousId"))
@@ -140,14 +147,14 @@ def read_export(directory: str | Path, *, as_of: datetime | str, fields: Sequenc
     history: list[History] = []
 
     def live(wanted: Sequence[int]) -> dict[int, LiveInputs]:
-        return _live_inputs(events_path, history[0].events, wanted, moment)
+        """Return the live engine's inputs for a few people of this history."""
+        return _live_inputs(events_path, history[0].all_events(), wanted, moment)
 
-    identifies = calls.filter(pl.col("type") == "identify").select("person", "order", "tdoc")
-    groups = calls.filter(pl.col("type") == "group").select("person", "order", pl.col("group_id").cast(pl.String),
-                                                            "tdoc")
     people = firsts.select("person").sort("person")
-    facts = ExportFacts(people=people, identifies=identifies.sort("order"), groups=groups.sort("order"),
-                        firsts=firsts, traits=traits, live=live)
+    facts = ExportFacts(people=people, identifies=identifies.select("person", "order", "tdoc").sort("order"),
+                        groups=groups.select("person", "order", pl.col("group_id").cast(pl.String), "tdoc")
+                        .sort("order"), firsts=firsts, identify_traits=identify_traits, group_traits=group_traits,
+                        live=live)
     people = people.join(_keys(facts, fields), on="person", how="left")
     history.append(History(events=events, properties=properties, people=people, facts=facts,
                            load_contexts=lambda arrivals: _rows(events_path, arrivals, ["context_json"]),

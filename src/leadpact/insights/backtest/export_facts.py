@@ -50,10 +50,10 @@ class ExportFacts:
     """Facts of people resolved from an export: identify and group calls, first ids, trait documents."""
 
     def __init__(self, *, people: pl.DataFrame, identifies: pl.DataFrame, groups: pl.DataFrame,
-                 firsts: pl.DataFrame, traits: Documents,
+                 firsts: pl.DataFrame, identify_traits: Documents, group_traits: Documents,
                  live: Callable[[Sequence[int]], dict[int, LiveInputs]]) -> None:
         self.people, self.identifies, self.groups, self.firsts = people, identifies, groups, firsts
-        self.traits, self._live = traits, live
+        self.identify_traits, self.group_traits, self._live = identify_traits, group_traits, live
         self._known: set[str] = set()
         self._frame: pl.DataFrame | None = None
 
@@ -63,30 +63,24 @@ class ExportFacts:
 
     def _latest(self, calls: pl.DataFrame, owner: str, table: pl.DataFrame, path: str, tops: list[str]) -> pl.DataFrame:
         """Per owner, the typed value of `path` from the latest call holding its top key (dotted name first)."""
-        columns = list(typed.names(path).values())
-        rows = calls.select(owner, "order", "tdoc").join(
-            table.select("tdoc", *[f"has:{top}" for top in tops], *columns), on="tdoc", how="inner",
-            maintain_order="left")
-        chosen, parts = None, []
-        for top in tops:
-            part = rows.filter(pl.col(f"has:{top}")).unique(owner, keep="last", maintain_order=True)
-            part = part.select(owner, *columns)
-            if chosen is not None:
-                part = part.join(chosen, on=owner, how="anti")
-            chosen = part.select(owner) if chosen is None else pl.concat([chosen, part.select(owner)])
-            parts.append(part)
-        return pl.concat(parts) if parts else pl.DataFrame(schema={owner: pl.Int64, **typed.schema(path)})
+        docs: pl.DataFrame | None = None
+        for top in tops:  # which document: only (owner, tdoc) pairs travel, not the typed columns
+            holding = table.select("tdoc", f"has:{top}").filter(pl.col(f"has:{top}")).select("tdoc")
+            latest = (calls.select(owner, "tdoc").join(holding, on="tdoc", how="semi", maintain_order="left")
+                      .unique(owner, keep="last", maintain_order=True))
+            docs = latest if docs is None else pl.concat([docs, latest.join(docs, on=owner, how="anti")])
+        assert docs is not None
+        return docs.join(table.select("tdoc", *typed.names(path).values()), on="tdoc", how="left").drop("tdoc")
 
-    def _table(self, paths: Sequence[str]) -> pl.DataFrame:
-        """Per trait document: each path's typed value, each top-level key's, and the company trait's parts."""
-        tops = {top for path in paths for top in _tops(_keys(path))} | {"company", "domain", "website", "name",
-                                                                        "group_id"}
+    def _table(self, paths: Sequence[str], documents: Documents, extra: Sequence[str]) -> pl.DataFrame:
+        """Per trait document: each path's, each top-level key's (and `extra` keys') and the company trait's values."""
+        tops = {top for path in paths for top in _tops(_keys(path))} | {"company", *extra}
         fields: dict[str, Any] = {path: _keys(path) for path in paths}
         fields.update({f"@{top}": [top] for top in tops})
         # resolve reads the company trait with company.get(...): a plain walk, no dotted trait names
         fields.update({f"company@{key}": walk("company", key) for key in ("name", "industry", "employees",
                                                                           "employee_count")})
-        table = self.traits.table("tdoc", fields=fields)
+        table = documents.table("tdoc", fields=fields)
         company, name = typed.names("@company"), typed.names("company@name")
         raw_name = (pl.when(pl.col(company["k"]) == typed.TEXT).then(pl.col(company["s"]))
                     .when((pl.col(company["k"]) == typed.OBJECT) & (pl.col(name["k"]) == typed.TEXT))
@@ -94,8 +88,8 @@ class ExportFacts:
         table = table.with_columns(raw_name.alias("company_raw"),
                                    *[(pl.col(typed.names(f"@{top}")["k"]) != typed.ABSENT).alias(f"has:{top}")
                                      for top in tops],
-                                   typed.truthy("@domain").alias("truthy:domain"),
-                                   typed.truthy("@website").alias("truthy:website"))
+                                   *[typed.truthy(f"@{key}").alias(f"truthy:{key}") for key in ("domain", "website")
+                                     if key in tops])
         names = derived.python_map(table["company_raw"], lambda v: v.strip() or None, pl.String())
         table = table.join(names.rename({"value": "company_raw", "mapped": "company_name"}), on="company_raw",
                            how="left", maintain_order="left")
@@ -123,7 +117,7 @@ class ExportFacts:
         raw = [p for p in person_paths if p != "person.email_domain"] + ["person.email_domain"]
         group_paths = [f"group.{p.partition('.')[2]}" for p in account_paths] + ["group.domain", "group.website",
                                                                                  "group.name"]
-        table = self._table(raw + group_paths)
+        table = self._table(raw, self.identify_traits, ())
         frame = self.people.select("person")
         for path in raw:
             latest = self._latest(self.identifies, "person", table, path, _tops(_keys(path)))
@@ -139,7 +133,10 @@ class ExportFacts:
             return frame.select("person", *[c for c in frame.columns if c.split("#")[0] in set(person_paths)])
         company = self._company(table)
         frame = frame.join(company, on="person", how="left")
-        accounts = self._accounts(table, account_paths)
+        del table
+        self.identify_traits.forget()  # per person now: the per-document columns would only weigh
+        accounts = self._accounts(self._table(group_paths, self.group_traits, ("domain", "website", "name",
+                                                                                "group_id")), account_paths)
         frame = self._attach_accounts(frame, accounts, account_paths)
         keep = [c for c in frame.columns if c == "person" or c.split("#")[0] in set(person_paths) | set(account_paths)]
         return frame.select(keep)

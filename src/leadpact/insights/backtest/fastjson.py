@@ -25,19 +25,26 @@ def _key_pattern(key: str) -> str:
     return '"' + re.escape(key) + r'"\s*:'
 
 
-def _dtype_at(dtype: pl.DataType, keys: Sequence[str]) -> pl.DataType | None:
-    """The inferred type at a path, or None when the path leaves the inferred structs."""
+class _Nowhere:
+    """The inferred structure has no such key: no document of the slice holds it there."""
+
+
+NOWHERE = _Nowhere()
+
+
+def _dtype_at(dtype: pl.DataType, keys: Sequence[str]) -> pl.DataType | _Nowhere:
+    """The inferred type at a path, or NOWHERE when no document holds the path (inference saw every one)."""
     for key in keys:
         if not isinstance(dtype, pl.Struct):
-            return None
+            return NOWHERE  # walking into text, a number or a list finds nothing
         fields = {f.name: f.dtype for f in dtype.fields}
         if key not in fields:
-            return None
+            return NOWHERE
         dtype = fields[key]
     return dtype
 
 
-def _bad_value(key: str, dtype: pl.DataType | None) -> str | None:
+def _bad_value(key: str, dtype: pl.DataType) -> str | None:
     """A regex matching a value of `key` that the inferred type would misread (None: every value is doubtful)."""
     name = "Struct" if isinstance(dtype, pl.Struct) else "List" if isinstance(dtype, pl.List) else str(dtype)
     if name in _STARTS:
@@ -60,10 +67,8 @@ class Decoder:
         self._checked: set[str] = set()
 
     def decode(self, fields: Mapping[str, tuple[Sequence[str], bool]]) -> tuple[pl.DataFrame, pl.Series] | None:
-        """Return (typed columns of every field, documents Polars may have misread), or None when it cannot.
-
-        `fields` maps a path to (keys, whole_first): whether a key holding the whole dotted name wins (the
-        engine's field readers) or not (a plain walk); documents holding such a key are left to Python."""
+        """Return (typed columns of each path → (keys, whole_first), documents Polars may misread), or None."""
+        # documents holding a key spelled with the whole dotted path are left to Python, whichever way it reads
         if self.decoded is None:
             return None
         texts, dtype = self.texts, self.decoded.dtype
@@ -72,7 +77,10 @@ class Decoder:
                 self._checked.add(".".join(keys))
                 self._doubtful = self._doubtful | texts.str.contains('"' + ".".join(keys) + '"', literal=True)
             for depth, key in enumerate(keys):
-                pattern = _bad_value(key, _dtype_at(dtype, keys[:depth + 1]))
+                inferred = _dtype_at(dtype, keys[:depth + 1])
+                if isinstance(inferred, _Nowhere):
+                    break  # no document holds the path from here on: nothing to misread
+                pattern = _bad_value(key, inferred)
                 if f"{key}|{pattern}" in self._checked:
                     continue
                 self._checked.add(f"{key}|{pattern}")
@@ -86,9 +94,10 @@ class Decoder:
         return pl.DataFrame(columns), self._doubtful.fill_null(True)
 
 
-def _typed(frame: pl.DataFrame, path: str, keys: Sequence[str], dtype: pl.DataType | None) -> dict[str, pl.Series]:
+def _typed(frame: pl.DataFrame, path: str, keys: Sequence[str], dtype: pl.DataType | _Nowhere) -> dict[str, pl.Series]:
     n = typed.names(path)
-    if dtype is None:
+    if isinstance(dtype, _Nowhere) or _bad_value(keys[-1], dtype) is None:
+        # outside the inferred structs, or a type left to Python (every document holding the key is doubtful)
         result = frame.with_columns(typed.absent(path))
         return {c: result[c] for c in n.values()}
     value = pl.col("document")

@@ -64,23 +64,30 @@ class History:
     first_problem: pl.DataFrame | None = field(default=None, repr=False)  # person, problem_ts (see annotate)
 
     def annotate(self) -> None:
-        """Mark each event that names a page or asset (`named`) and note each person's first event whose asset
-        states a problem: what readiness needs, computed once per history."""
+        """Mark events naming a page or asset and note each person's first problem-stating asset (for readiness)."""
         if "named" in self.events.columns:
             return
         from leadpact.insights.backtest import readiness
 
+        events = self.all_events()
         assets = readiness.event_assets(self)
         self.first_problem = readiness.first_problem(assets)
-        self.events = self.events.with_columns(assets["named"])  # both sorted by person and order
+        self.events = events.with_columns(assets["named"])  # both sorted by person and order
         self._by_key = None
 
     def by_key(self, key: str) -> pl.DataFrame:
         """Return the events with one event key (track name or type, case-folded), sorted by person and order."""
         if self._by_key is None:
-            self._by_key = {str(k): part for (k,), part in self.events.partition_by("key", as_dict=True).items()}
             # keys arrive as categoricals; partition keys come back as their text
+            self._by_key = {str(k): part for (k,), part in self.events.partition_by("key", as_dict=True).items()}
+            self.events = self.events.clear()  # the partitions hold every event: not a second copy of millions
         return self._by_key.get(key, self.events.clear())
+
+    def all_events(self) -> pl.DataFrame:
+        """Return every event, sorted by person and order (from the partitions once they are made)."""
+        if self._by_key is None:
+            return self.events
+        return pl.concat(list(self._by_key.values())).sort(["person", "order"])
 
     def with_contexts(self, rows: pl.DataFrame) -> tuple[pl.DataFrame, Documents]:
         """Return `rows` with a `context` document code, and those documents."""

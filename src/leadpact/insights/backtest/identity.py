@@ -38,9 +38,8 @@ def email_node(email: Any) -> str | None:
 
 
 def resolve_people(own: pl.Series, pairs: list[tuple[pl.Series, pl.Series]]) -> pl.Series:
-    """Return each message's person: the connected component of its own id (`own`), over the identity graph
-    whose edges are `pairs` of node codes (nulls ignored). Codes are global categorical codes: already small
-    integers, so they index the graph directly."""
+    """Return each message's person: the component of its own id (`own`) in the graph of `pairs` of node codes."""
+    # codes are global categorical codes: already small integers, so they index the graph directly
     edges = [pl.DataFrame({"a": a.cast(pl.Int64), "b": b.cast(pl.Int64)}).drop_nulls() for a, b in pairs]
     rows = np.concatenate([e["a"].to_numpy() for e in edges]) if edges else np.array([], dtype=np.int64)
     columns = np.concatenate([e["b"].to_numpy() for e in edges]) if edges else np.array([], dtype=np.int64)

@@ -82,6 +82,7 @@ def history_of(people: Sequence[Person], catalog: Catalog | Mapping[str, Mapping
                          schema={"arrival": pl.Int64, "context_json": pl.String})
 
     def load(arrivals: pl.Series) -> pl.DataFrame:
+        """Return the context texts of some events."""
         return texts.join(arrivals.cast(pl.Int64).to_frame("arrival"), on="arrival", how="semi")
 
     names = list(keys) if keys is not None else [str(i) for i in range(len(people))]

@@ -87,11 +87,3 @@ def read_outcomes(engine: Engine) -> Outcomes:
     won = (opportunities.filter(pl.col("stage") == "won")
            .group_by("person").agg(pl.coalesce("closed_at", "opened_at").min().dt.date().alias("won_day")))
     return Outcomes(feedback=feedback, sql=sql, won=won)
-
-
-def no_outcomes() -> Outcomes:
-    """Return outcomes of a history that records none (e.g. an export of events)."""
-    return Outcomes(feedback=pl.DataFrame(schema={"person": pl.Int64, "accepted": pl.Boolean,
-                                                  "rejection_reason": pl.String}),
-                    sql=pl.DataFrame(schema={"person": pl.Int64}),
-                    won=pl.DataFrame(schema={"person": pl.Int64, "won_day": pl.Date}))

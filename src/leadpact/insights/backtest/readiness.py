@@ -85,11 +85,10 @@ def _looked_up(history: History, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def event_assets(history: History) -> pl.DataFrame:
-    """Return person, order, ts, `named` (names a page or asset) and `problem` (its asset states a problem).
-
-    Both depend only on an event's properties document and its path hint, except where the context must be
-    read: decided once per distinct (document, hint) pair, then per event for those few."""
-    events = history.events.select("person", "order", "arrival", "ts", "props", "hint")
+    """Return person, order, ts, `named` (names a page or asset) and `problem` (its asset states a problem)."""
+    # both depend only on the properties document and the path hint (save where the context must be read):
+    # decided once per distinct (document, hint) pair, then per event for those few
+    events = history.all_events().select("person", "order", "arrival", "ts", "props", "hint")
     pairs = _looked_up(history, _paths(history, events.select("props", "hint").unique()))
     events = events.join(pairs.select("props", "hint", "need", "named", "problem"), on=["props", "hint"],
                          how="left", nulls_equal=True, maintain_order="left")

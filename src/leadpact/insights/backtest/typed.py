@@ -112,8 +112,7 @@ def absent(path: str) -> list[pl.Expr]:
 
 
 def read_path(data: Any, keys: Sequence[str]) -> tuple[bool, Any]:
-    """Return (present, value) of a dotted path, read the way the live engine reads it (a trait whose own name
-    holds the dots wins over a nested walk)."""
+    """Return (present, value) of a dotted path, read as the live engine reads it (a dotted trait name first)."""
     if len(keys) == 1:
         if data.__class__ is dict:
             return (True, data[keys[0]]) if keys[0] in data else (False, None)
@@ -167,13 +166,6 @@ def missing(path: str) -> pl.Expr:
     return ((kind <= NULL) | ((kind == TEXT) & blank) | ((kind == REAL) & pl.col(n["f"]).is_nan())).fill_null(True)
 
 
-def python_value(row: Mapping[str, Any], path: str) -> Any:
-    """Return the Python value a typed row holds (for the few values that need Python, e.g. str())."""
-    n = names(path)
-    kind = row[n["k"]]
-    return {TEXT: row[n["s"]], INTEGER: row[n["i"]], REAL: row[n["f"]], BOOLEAN: row[n["b"]]}.get(kind)
-
-
 def truthy(path: str) -> pl.Expr:
     """Return Python truthiness of a typed field's value (objects, lists and huge integers count as true)."""
     n = names(path)
@@ -186,9 +178,10 @@ def truthy(path: str) -> pl.Expr:
 
 
 def divide(expression: pl.Expr, divisor: float) -> pl.Expr:
-    """Return expression / divisor, correctly rounded as Python divides: Polars turns division by a
-    constant into multiplication by its reciprocal, which can differ in the last bit."""
+    """Return expression / divisor, correctly rounded as Python divides it."""
+    # Polars turns division by a constant into multiplication by its reciprocal, which can differ in the last bit
     def run(series: pl.Series) -> pl.Series:
+        """Divide in numpy, which divides."""
         return pl.Series(series.name, series.cast(pl.Float64).to_numpy() / float(divisor), dtype=pl.Float64)
 
     return expression.map_batches(run, return_dtype=pl.Float64)
