@@ -53,12 +53,12 @@ def throwaway_postgres() -> Iterator[str | None]:
 
 
 @contextmanager
-def leadpact_server(database_url: str) -> Iterator[str]:
+def leadpact_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
     """Run `leadpact serve` on `database_url` in a subprocess and yield its base URL."""
     port = free_port()
     env = {**os.environ, "LEADPACT_DATABASE_URL": database_url}
     process = subprocess.Popen([sys.executable, "-m", "leadpact.cli", "serve", "--host", "127.0.0.1", "--port",
-                                str(port)], env=env)
+                                str(port), "--workers", str(workers)], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

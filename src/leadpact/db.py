@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from leadpact import checkpoints
 from leadpact.config import get_settings
 
 NAMING = {
@@ -58,8 +59,9 @@ class UtcDateTime(TypeDecorator[datetime]):
                 if value.tzinfo is None:
                     raise ValueError(f"naive datetime {value!r}: leadpact stores aware UTC only")
                 value = value.astimezone(UTC)
-            # isoformat is many times faster than strftime and gives SQLAlchemy's exact text form.
-            return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+            # isoformat is many times faster than strftime and gives SQLAlchemy's exact text form once the
+            # "+00:00" is cut (cheaper than building a naive copy first).
+            return value.isoformat(sep=" ", timespec="microseconds")[:-6]
 
         return to_text
 
@@ -104,6 +106,11 @@ def make_engine(url: str | None = None) -> Engine:
             json_deserializer=orjson.loads,
         )
 
+        database = engine.url.database
+        on_file = bool(database) and database != ":memory:" and not database.startswith("file:")
+        if on_file:
+            checkpoints.watch(database)
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes.
@@ -112,8 +119,9 @@ def make_engine(url: str | None = None) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
-            # Fewer, larger WAL checkpoints and a bigger page cache: ingest commits every batch.
-            cursor.execute("PRAGMA wal_autocheckpoint=8000")
+            # Checkpoints run on a background thread (leadpact.checkpoints), not inside a writer's commit.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={0 if on_file else 8000}")
+            cursor.execute("PRAGMA journal_size_limit=67108864")
             cursor.execute("PRAGMA cache_size=-65536")
             cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()

@@ -30,14 +30,24 @@ def init() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, min=1, help="Server processes; one per core lets ingest parse beside the single writer."
+    ),
 ) -> None:
     """Run the HTTP API on the database named by LEADPACT_DATABASE_URL (migrating it first)."""
     import uvicorn
 
-    from leadpact.app import create_app
-
     migrate(get_engine())
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    # By import path, so that each worker process builds its own application.
+    uvicorn.run(
+        "leadpact.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from leadpact.db import insert_rows, placeholder
+from leadpact.db import bind_processors, insert_rows, placeholder
+from leadpact.ingest.drafts import forget_people
 from leadpact.ingest.messages import Message
 from leadpact.ingest.models import Event
 from leadpact.people.models import Identity, Person
@@ -91,8 +92,8 @@ class IdentityResolver:
         pending = sorted({self.current(p) for p in self.new_links.values() if self.current(p) < 0}, reverse=True)
         if pending:
             rows = []
-            for placeholder in pending:
-                user_id, at = user_ids.pop(placeholder, (None, None))
+            for stand_in in pending:
+                user_id, at = user_ids.pop(stand_in, (None, None))
                 rows.append(
                     {
                         "traits": {},
@@ -107,8 +108,8 @@ class IdentityResolver:
             ids = self.session.connection().execute(
                 insert(people).returning(people.c.id, sort_by_parameter_order=True), rows
             )
-            for placeholder, person_id in zip(pending, ids.scalars(), strict=True):
-                self.merged[placeholder] = person_id
+            for stand_in, person_id in zip(pending, ids.scalars(), strict=True):
+                self.merged[stand_in] = person_id
         links = [
             {"kind": key[0], "value": key[1], "person_id": self.current(person_id), "created_at": self.now}
             for key, person_id in self.new_links.items()
@@ -117,12 +118,18 @@ class IdentityResolver:
         for key in self.new_links:
             self.person_of[key] = self.current(self.person_of[key])
         self.new_links.clear()
-        # People already stored who sent their first userId in this batch.
-        for person_id, (user_id, at) in user_ids.items():
-            person = self.session.get(Person, self.current(person_id))
-            if person is not None and person.user_id is None:
-                person.user_id = user_id
-                person.identified_at = person.identified_at or at
+        # People already stored who sent their first userId in this batch, in one statement.
+        if user_ids:
+            self.session.flush()
+            connection = self.session.connection()
+            mark = placeholder(connection)
+            to_time = bind_processors(connection, Person.__table__, ["identified_at"])[0] or (lambda value: value)
+            connection.exec_driver_sql(
+                f"UPDATE people SET user_id = {mark}, identified_at = COALESCE(identified_at, {mark}) "
+                f"WHERE id = {mark} AND user_id IS NULL",
+                [(user_id, to_time(at), self.current(p)) for p, (user_id, at) in user_ids.items()],
+            )
+            forget_people(self.session, (self.current(p) for p in user_ids))
 
     def holds(self, key: Key, person_id: int) -> bool:
         """Tell whether an identifier belongs to this person (after merges)."""

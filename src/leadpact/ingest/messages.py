@@ -48,12 +48,10 @@ class Message:
     utm_medium: str | None = None
     utm_campaign: str | None = None
     write_key_id: int | None = None
-
-    @property
-    def email(self) -> str | None:
-        """The email this message's traits carry, lower-cased."""
-        email = self.traits.get("email") if self.type in ("identify", "alias") else None
-        return email.strip().lower() if isinstance(email, str) and "@" in email else None
+    # The email an identify's traits carry, lower-cased (read several times per message while storing).
+    email: str | None = None
+    # The event's columns encoded for the driver, filled by `prepare_rows` before storing.
+    row: tuple[Any, ...] | None = None
 
     def as_event(self) -> dict[str, Any]:
         """Return the Segment-shape dict the pact evaluator reads."""
@@ -139,7 +137,13 @@ def parse_message(
         utm_source=_short(campaign.get("source"), 120),
         utm_medium=_short(campaign.get("medium"), 120),
         utm_campaign=_short(campaign.get("name"), 255),
+        email=_email(kind, traits),
     )
+
+
+def _email(kind: str, traits: dict[str, Any]) -> str | None:
+    email = traits.get("email") if kind in ("identify", "alias") else None
+    return email.strip().lower() if isinstance(email, str) and "@" in email else None
 
 
 def _identifier(raw: dict[str, Any], name: str) -> str | None:

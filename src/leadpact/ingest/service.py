@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, get_engine, insert_rows, placeholder, session_scope
+from leadpact.db import bind_processors, get_engine, placeholder, session_scope
+from leadpact.ingest.drafts import PersonDrafts
 from leadpact.ingest.identity import IdentityResolver
 from leadpact.ingest.messages import Message, MessageError, parse_message
 from leadpact.ingest.models import Event
@@ -21,6 +20,7 @@ from leadpact.people.accounts import AccountDirectory
 from leadpact.people.freemail import email_domain as domain_of
 from leadpact.people.models import Person
 from leadpact.people.traits import apply_person_traits, company_of, name_key
+from leadpact.write_lock import sqlite_writer
 
 # Called inside the ingest transaction with each touched person's new events (Segment-shape mappings).
 PeopleChanged = Callable[[Session, dict[int, list[dict[str, Any]]], datetime], None]
@@ -124,10 +124,10 @@ def store_messages(
     resolver.save()
     # Merges and saved placeholders may have renamed a person id used by an earlier message of this batch.
     person_ids = [resolver.current(person_id) for person_id in person_ids]
-    # Load everyone an identify or group will change in one query rather than one each.
-    changing = {p for m, p in zip(fresh, person_ids, strict=True) if m.type in ("identify", "alias", "group")}
-    if changing:
-        session.scalars(select(Person).where(Person.id.in_(changing))).all()
+    # Merges went through the ORM: write them out before reading those people as plain rows.
+    session.flush()
+    drafts = PersonDrafts(session)
+    drafts.load(p for m, p in zip(fresh, person_ids, strict=True) if m.type in ("identify", "alias", "group"))
     rows = []
     directory = AccountDirectory(session, now=now)
     directory.preload(
@@ -139,12 +139,14 @@ def store_messages(
     with session.no_autoflush:
         for message, person_id in zip(fresh, person_ids, strict=True):
             if message.type in ("identify", "alias") and message.traits:
-                _identify(session, person_id, message, resolver, directory, now)
+                _identify(drafts, person_id, message, resolver, directory)
             elif message.type == "group" and message.group_id:
-                _group(session, person_id, message, directory, now)
+                _group(drafts, person_id, message, directory)
             rows.append(_event_row(message, person_id, message.write_key_id or write_key_id))
+    directory.save()
+    drafts.save(now=now)
     session.flush()
-    result.stored = _insert_events(session, rows)
+    result.stored = _insert_events(session, fresh, rows)
     new_events: dict[int, list[dict[str, Any]]] = {}
     for message, row in zip(fresh, rows, strict=True):
         new_events.setdefault(row["person_id"], []).append(message.as_event())
@@ -155,7 +157,6 @@ def store_messages(
     return result
 
 
-_sqlite_writer = threading.Lock()
 ATTEMPTS = 5
 
 
@@ -168,7 +169,7 @@ def ingest_messages(
         try:
             if engine.dialect.name == "sqlite":
                 # SQLite has one writer: queueing here is cheaper than spinning on its file lock.
-                with _sqlite_writer, session_scope(engine) as session:
+                with sqlite_writer(engine), session_scope(engine) as session:
                     return store_messages(session, messages, now=now, write_key_id=write_key_id)
             with session_scope(engine) as session:
                 return store_messages(session, messages, now=now, write_key_id=write_key_id)
@@ -204,15 +205,10 @@ def _unseen(session: Session, messages: list[Message]) -> list[Message]:
 
 
 def _identify(
-    session: Session,
-    person_id: int,
-    message: Message,
-    resolver: IdentityResolver,
-    directory: AccountDirectory,
-    now: datetime,
+    drafts: PersonDrafts, person_id: int, message: Message, resolver: IdentityResolver, directory: AccountDirectory
 ) -> None:
-    person = session.get(Person, person_id)
-    assert person is not None
+    person = drafts.get(person_id)
+    assert person is not None, f"person {person_id} was not loaded"
     email = message.email
     traits = message.traits
     if email and not resolver.holds(("email", email), person_id):
@@ -224,48 +220,110 @@ def _identify(
     account = directory.for_person(person)
     if account is not None:
         person.account_id = account.id
-    person.updated_at = now
 
 
-def _group(session: Session, person_id: int, message: Message, directory: AccountDirectory, now: datetime) -> None:
+def _group(drafts: PersonDrafts, person_id: int, message: Message, directory: AccountDirectory) -> None:
     account = directory.for_group(message.group_id or "", message.traits)
-    person = session.get(Person, person_id)
+    person = drafts.get(person_id)
     if person is not None:
         person.account_id = account.id
-        person.updated_at = now
+
+
+# The event's own columns, then the two known only once stored: whose it is and which key sent it.
+EVENT_COLUMNS = (
+    "message_id",
+    "type",
+    "event",
+    "name",
+    "anonymous_id",
+    "user_id",
+    "group_id",
+    "previous_id",
+    "timestamp",
+    "original_timestamp",
+    "sent_at",
+    "received_at",
+    "properties",
+    "context",
+    "traits",
+    "path",
+    "asset_id",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "person_id",
+    "write_key_id",
+)
+
+
+def prepare_rows(messages: list[Message], dialect: Any) -> None:
+    """Encode each message's own event columns for the database's driver, ahead of storing it.
+
+    The tracking API calls this in the request, outside the single writer: encoding times and JSON is a large
+    share of storing an event, and here it runs beside the writer rather than in its critical section."""
+    to_time, to_json = (
+        Event.__table__.c[name].type._cached_bind_processor(dialect) for name in ("timestamp", "properties")
+    )
+    to_time = to_time or (lambda value: value)
+    to_json = to_json or (lambda value: value)
+    times: dict[datetime, Any] = {}
+    for m in messages:
+        stamps = []
+        for value in (m.timestamp, m.original_timestamp, m.sent_at, m.received_at):
+            if value is None:
+                stamps.append(None)
+                continue
+            text = times.get(value)
+            if text is None:
+                text = times[value] = to_time(value)
+            stamps.append(text)
+        m.row = (
+            m.message_id,
+            m.type,
+            m.event,
+            m.name,
+            m.anonymous_id,
+            m.user_id,
+            m.group_id,
+            m.previous_id,
+            *stamps,
+            to_json(m.properties),
+            to_json(m.context),
+            to_json(m.traits),
+            m.path,
+            m.asset_id,
+            m.channel,
+            m.utm_source,
+            m.utm_medium,
+            m.utm_campaign,
+        )
 
 
 def _event_row(message: Message, person_id: int, write_key_id: int | None) -> dict[str, Any]:
     return {
         "message_id": message.message_id,
-        "type": message.type,
-        "event": message.event,
-        "name": message.name,
         "person_id": person_id,
-        "anonymous_id": message.anonymous_id,
-        "user_id": message.user_id,
-        "group_id": message.group_id,
-        "previous_id": message.previous_id,
         "timestamp": message.timestamp,
-        "original_timestamp": message.original_timestamp,
-        "sent_at": message.sent_at,
-        "received_at": message.received_at,
-        "properties": message.properties,
-        "context": message.context,
-        "traits": message.traits,
-        "path": message.path,
-        "asset_id": message.asset_id,
         "channel": message.channel,
         "utm_source": message.utm_source,
         "utm_medium": message.utm_medium,
-        "utm_campaign": message.utm_campaign,
         "write_key_id": write_key_id,
     }
 
 
-def _insert_events(session: Session, rows: list[dict[str, Any]]) -> int:
+def _insert_events(session: Session, messages: list[Message], rows: list[dict[str, Any]]) -> int:
     """Insert events, skipping any messageId a concurrent request stored first."""
-    return insert_rows(session.connection(), Event.__table__, rows, skip_conflicts_on="message_id")
+    connection = session.connection()
+    mark = placeholder(connection)
+    sql = (
+        f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(EVENT_COLUMNS))}) "
+        "ON CONFLICT (message_id) DO NOTHING"
+    )
+    if any(m.row is None for m in messages):
+        prepare_rows([m for m in messages if m.row is None], connection.dialect)
+    params = [(*m.row, row["person_id"], row["write_key_id"]) for m, row in zip(messages, rows, strict=True)]
+    return connection.exec_driver_sql(sql, params).rowcount
 
 
 def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from leadpact.clock import get_clock
 from leadpact.config import get_settings
 from leadpact.db import get_engine, session_scope
-from leadpact.ingest.service import IngestResult, Rejected, parse_batch
+from leadpact.ingest.service import IngestResult, Rejected, parse_batch, prepare_rows
 from leadpact.ingest.writer import writer_for
 from leadpact.keys.service import find_key
 
@@ -120,10 +120,12 @@ async def _ingest(raws: list[Any], data: dict[str, Any], key_id: int, endpoint_t
         batch_context=context,
         batch_sent_at=data.get("sentAt") if endpoint_type is None else None,
     )
+    engine = get_engine()
     for message in messages:
         message.write_key_id = key_id
+    prepare_rows(messages, engine.dialect)
     result = (
-        await asyncio.wrap_future(writer_for(get_engine()).submit(messages, now=now)) if messages else IngestResult()
+        await asyncio.wrap_future(writer_for(engine).submit(messages, now=now)) if messages else IngestResult()
     )
     result.rejected = rejected
     return result

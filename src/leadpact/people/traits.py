@@ -54,7 +54,7 @@ def name_key(name: str | None) -> str | None:
     return key or None
 
 
-def apply_person_traits(person: Person, traits: dict[str, Any]) -> None:
+def apply_person_traits(person: Any, traits: dict[str, Any]) -> None:
     """Copy known traits onto the person's columns and merge every trait into `person.traits`."""
     for trait, column in PERSON_COLUMNS.items():
         value = traits.get(trait)
@@ -74,7 +74,7 @@ def apply_person_traits(person: Person, traits: dict[str, Any]) -> None:
     person.traits = {**(person.traits or {}), **traits}
 
 
-def apply_account_traits(account: Account, traits: dict[str, Any], *, overwrite: bool = True) -> None:
+def apply_account_traits(account: Any, traits: dict[str, Any], *, overwrite: bool = True) -> None:
     """Copy known company traits onto the account's columns (only filling gaps when `overwrite` is off)."""
     for trait, column in ACCOUNT_COLUMNS.items():
         value = traits.get(trait)
