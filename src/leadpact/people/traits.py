@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from leadpact.people.models import Account, Person
@@ -44,6 +45,7 @@ def company_of(traits: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str | None) -> str | None:
     """Normalise a company name for matching: lower case, no punctuation or legal suffix."""
     if not name:
