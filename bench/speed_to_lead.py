@@ -1,5 +1,6 @@
 """Speed to lead: from a hot signal entering POST /v1/batch to the rep's notification accepted by an SMTP server,
-p50/p99, under ~1,000 events/s of background tracking load, beside the reference: the same path with no load.
+p50/p99, under 1,000 events/s of background tracking load asked (the rate actually achieved is printed beside
+it), beside the reference: the same path with no load. Target: p99 at most 1 s on SQLite.
 
 The server is the embedded default (`leadpact serve`: API, live evaluation, handoffs and the worker in one
 process) on SQLite, or on PostgreSQL with --postgres. Each hot lead has its context (identify, two pages) sent
@@ -202,7 +203,10 @@ def measure(database_url: str, leads: int, load: int) -> None:
         with BackgroundLoad(url, key, load) as background:
             loaded, loaded_requests = time_leads(url, key, inbox, leads, uuid.uuid4().hex[:6])
         report("no background load (reference)", reference, reference_requests)
-        report(f"{background.achieved:,.0f} events/s background", loaded, loaded_requests)
+        report(f"background {background.achieved:,.0f} ev/s (asked {load:,})", loaded, loaded_requests)
+        if background.achieved < 0.95 * load:
+            print(f"  note: the background load reached {background.achieved:,.0f} of the {load:,} events/s asked "
+                  "(the server or this machine could not keep up)")
     finally:
         server.terminate()
         server.wait(30)

@@ -11,14 +11,16 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from leadpact.clock import Clock, get_clock
-from leadpact.outbox.delivery import deliver_due
+from leadpact.outbox.delivery import any_due, deliver_due, deliver_one, record_outcomes, release, still_leased
+from leadpact.outbox.express import ExpressLane, close_lane, open_lane
 from leadpact.outbox.service import enqueued_signal
+from leadpact.outbox.settings import get_outbox_settings
 from leadpact.sla.timers import fire_due_timers
 
 log = logging.getLogger("leadpact.worker")
@@ -64,15 +66,21 @@ def load_plugins() -> None:
             log.warning("outbox transports of %s not loaded: %s", module, error)
 
 
-def work_once(*, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTotals | None = None) -> int:
-    """Fire the due timers, then deliver one batch of the outbox; return how many timers and rows were handled."""
+def work_once(
+    *, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTotals | None = None, lane: ExpressLane | None = None
+) -> int:
+    """Record what the express lane sent, fire the due timers, then deliver one batch of the outbox; return how many
+    outcomes, timers and rows were handled."""
     totals = totals if totals is not None else WorkerTotals()
+    recorded = record_express(engine=engine, lane=lane, worker_id=worker_id, totals=totals) if lane else 0
     # Timers first: a breach's notification is enqueued by its timer and can then go out in the same pass.
     fired = fire_due_timers(engine=engine, now=clock.now(), worker_id=worker_id, limit=TIMERS_PER_PASS)
     # CRM pushes go first and in batches (a few requests for many handoffs); the rest goes row by row.
-    from leadpact.crm.delivery import deliver_due_pushes
+    from leadpact.crm.delivery import PushReport, deliver_due_pushes
 
-    pushes = deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock)
+    # Asked only when one is due: the batched claim is a write, and an idle pass should take no write lock.
+    due = any_due(engine=engine, now=clock.now(), kind="crm")
+    pushes = deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock) if due else PushReport()
     report = deliver_due(engine=engine, now=clock.now(), worker_id=worker_id, clock=clock)
     totals.passes += 1
     totals.timers_fired += fired
@@ -81,7 +89,31 @@ def work_once(*, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTot
     totals.dead += report.dead + pushes.dead
     for error in [*pushes.errors, *report.errors]:
         log.warning("delivery failed: %s", error)
-    return fired + pushes.claimed + report.claimed
+    return recorded + fired + pushes.claimed + report.claimed
+
+
+def record_express(*, engine: Engine, lane: ExpressLane, worker_id: str, totals: WorkerTotals) -> int:
+    """Record the outcomes of what the express lane sent, in one transaction; return how many."""
+    outcomes = lane.drain_outcomes()
+    if not outcomes:
+        return 0
+    try:
+        states = record_outcomes(engine=engine, outcomes=[(o.delivery, o.error, o.at) for o in outcomes],
+                                 worker_id=worker_id, settings=get_outbox_settings())
+    except Exception:
+        # Unrecorded, the rows stay leased and pending: after the lease a claim sends them again under the same
+        # idempotency key, which the receivers drop.
+        log.exception("worker %s: could not record %s express deliveries", worker_id, len(outcomes))
+        totals.failures += 1
+        return 0
+    totals.delivered += states.count("delivered")
+    totals.retried += states.count("pending")
+    totals.dead += states.count("dead")
+    for outcome in outcomes:
+        if outcome.error is not None:
+            log.warning("delivery failed: #%s %s %s: %s", outcome.delivery.id, outcome.delivery.kind,
+                        outcome.delivery.destination, outcome.error)
+    return len(outcomes)
 
 
 def run_worker(
@@ -92,15 +124,57 @@ def run_worker(
     worker_id: str | None = None,
     stop_event: threading.Event,
     once: bool = False,
+    express: bool = False,
 ) -> WorkerTotals:
-    """Work timers and the outbox until `stop_event` is set (or, with `once`, until nothing is due); return totals."""
+    """Work timers and the outbox until `stop_event` is set (or, with `once`, until nothing is due); return totals.
+
+    With `express`, notifications this process commits are sent at once by a second thread, with no poll and no
+    claim (`leadpact.outbox.express`); this loop records their outcomes and does everything else."""
     worker_id = worker_id or new_worker_id()
     load_plugins()
+    if express and not once:
+        return _with_express_lane(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
+                                  stop_event=stop_event)
+    return _loop(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
+                 stop_event=stop_event, once=once, lane=None)
+
+
+def _with_express_lane(
+    *, engine: Engine, clock: Clock, poll_interval: float, worker_id: str, stop_event: threading.Event
+) -> WorkerTotals:
+    lane = open_lane(worker_id=worker_id, engine=engine, now=clock.now, wake=enqueued_signal(),
+                     lease=timedelta(seconds=get_outbox_settings().outbox_lease_seconds))
+    sender = threading.Thread(
+        target=lane.run, name="leadpact-express",
+        args=(deliver_one, lambda found: still_leased(engine=engine, deliveries=found, worker_id=worker_id)),
+        daemon=True,
+    )
+    sender.start()
+    try:
+        totals = _loop(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
+                       stop_event=stop_event, once=False, lane=lane)
+    finally:
+        close_lane(lane)
+        lane.stop()
+        sender.join(30)
+        try:
+            record_express(engine=engine, lane=lane, worker_id=worker_id, totals=WorkerTotals())
+            # Rows handed over but not sent: their leases go back so any worker sends them now, not after it.
+            release(engine=engine, deliveries=lane.unsent(), worker_id=worker_id)
+        except Exception:
+            log.exception("worker %s: express lane not wound down; its rows wait for their leases", worker_id)
+    return totals
+
+
+def _loop(
+    *, engine: Engine, clock: Clock, poll_interval: float, worker_id: str, stop_event: threading.Event, once: bool,
+    lane: ExpressLane | None,
+) -> WorkerTotals:
     totals = WorkerTotals()
     wake = enqueued_signal()
     while not stop_event.is_set():
         try:
-            handled = work_once(engine=engine, clock=clock, worker_id=worker_id, totals=totals)
+            handled = work_once(engine=engine, clock=clock, worker_id=worker_id, totals=totals, lane=lane)
         except Exception:
             # A database blip must not end the worker: log, wait a poll, try again.
             totals.failures += 1
@@ -135,7 +209,7 @@ def start_embedded_worker(app: Any, *, poll_interval: float = 0.5) -> None:
         thread = threading.Thread(
             target=run_worker,
             kwargs={"engine": get_engine(), "clock": ProcessClock(), "poll_interval": poll_interval,
-                    "worker_id": new_worker_id() + ":embedded", "stop_event": stop},
+                    "worker_id": new_worker_id() + ":embedded", "stop_event": stop, "express": True},
             name="leadpact-worker",
             daemon=True,
         )

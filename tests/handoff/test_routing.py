@@ -172,3 +172,45 @@ def test_a_named_rep_rule(session, teams):
     source = "leadpact: 1\nname: named\nrouting:\n  - assign: {rep: KIM@nw.example}\n"
     assignment = routed(session, lead(session, 1), source)
     assert assignment.rep.id == kim.id and assignment.reason == "Named rep: the pact routes this lead to Kim Ode"
+
+
+OWNER_ELSE_TEAM = """
+leadpact: 1
+name: account owner, else the territory team, else the fallback
+routing:
+  - assign: account_owner
+  - assign: {team: north_america, method: weighted_round_robin}
+"""
+
+
+def test_owner_else_team_else_fallback_as_the_spec_writes_it(session, teams):
+    north, world = teams
+    dana = make_rep(session, "dana@nw.example", "Dana Lee", world)
+    sam = make_rep(session, "sam@nw.example", "Sam Park", north, capacity=2)
+    kim = make_rep(session, "kim@nw.example", "Kim Ode", north)
+    owned = make_account(session, "Brightforge", "brightforge.example", owner=dana)
+
+    # An owned account goes to its owner, whatever the team's turn.
+    first = routed(session, make_person(session, "jo@brightforge.example", owned), OWNER_ELSE_TEAM)
+    assert (first.rep.id, first.rule) == (dana.id, 0)
+    assert first.reason == "Account owner: Dana Lee owns Brightforge"
+
+    # Without an owner, the team rule after it is reached: weighted round robin, saying so and why rule 1 passed.
+    second = lead(session, 1)
+    assignment = routed(session, second, OWNER_ELSE_TEAM)
+    assert (assignment.rep.id, assignment.team.key, assignment.rule) == (sam.id, "north_america", 1)
+    assert assignment.reason == (
+        "north_america round robin (weighted): Sam Park had 0 assignment(s) at weight 1, 0 per unit of weight, the "
+        "fewest of 2 available rep(s) (Kim Ode 0) (rule 1 could not assign (Company 1 has no owner))")
+    make_handoff(session, second, sam)
+    make_handoff(session, lead(session, 2, country="DE"), sam)
+
+    # Sam at capacity and Kim away: the team cannot assign, so the fallback takes any available rep.
+    kim.is_away = True
+    session.flush()
+    fallback = routed(session, lead(session, 3), OWNER_ELSE_TEAM)
+    assert (fallback.rep.id, fallback.rule) == (dana.id, None)
+    assert fallback.reason.startswith("Fallback: Dana Lee had 0 assignment(s)")
+    assert fallback.reason.endswith(
+        "(rule 1 could not assign (Company 3 has no owner); rule 2 could not assign (no rep in the north_america "
+        "team is available: Sam Park (at capacity, 2 of 2 open), Kim Ode (away)))")

@@ -92,3 +92,23 @@ def test_the_database_refuses_edits_to_the_audit_trail(session, statement):
     session.flush()
     with pytest.raises(DatabaseError, match="append-only"):
         session.execute(text(statement))
+
+
+def test_listeners_hear_every_set_of_moves_and_may_add_to_their_reasons(session):
+    from leadpact.lifecycle import on_moves, remove_moves_listener
+
+    heard = []
+
+    def listener(listening_session, moves, at, actor):
+        heard.append((listening_session is session, [(m.from_status, m.to_status) for m in moves], at, actor))
+        assert session.get(Person, moves[0].person_id).status == "mql"  # the move is made when listeners hear it
+        moves[0].reasons["noted"] = True
+
+    person = new_person(session, "known")
+    on_moves(listener)
+    try:
+        move(session=session, person=person, to="mql", at=NOW, actor="user:ada@nw.example")
+    finally:
+        remove_moves_listener(listener)
+    assert heard == [(True, [("known", "mql")], NOW, "user:ada@nw.example")]
+    assert history(session=session, person_id=person.id)[-1].reasons == {"noted": True}

@@ -88,7 +88,7 @@ colour: blue
     [
         ("", "empty"),
         ("- a\n- b\n", "a pact is a mapping"),
-        ("leadpact: 1\nname: x\nrouting:\n  - assign: account_owner\n  - assign: {team: t}\n", "never reached"),
+        ("leadpact: 1\nname: x\nrouting:\n  - assign: {team: t}\n  - assign: {team: u}\n", "never reached"),
         ("leadpact: 1\nname: x\nlists: {freemail: [a.com]}\n", "built in"),
         ("leadpact: 1\nname: x\nstages:\n  mql: {when: {any: []}}\n", "empty 'any' group"),
         ("leadpact: 1\nname: x\nstages:\n  mql: {when: {score: fit, op: contains, value: 5}}\n", "not allowed here"),

@@ -26,7 +26,8 @@ class Handoff(Base):
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     tier: Mapped[str] = mapped_column(String(16))  # hot | mql
-    # open → accepted | rejected (| closed when the person is disqualified or merged away)
+    # open → accepted | rejected by feedback; open → closed when the person leaves the handoff path any other way
+    # (disqualified, recycled, won or lost: see closing.py), with who and when in the disposition columns
     state: Mapped[str] = mapped_column(String(16), default="open")
     pact_version: Mapped[int | None]
     routing_rule: Mapped[int | None]

@@ -6,12 +6,13 @@ skipping reps who are away or at capacity), then any available rep. Every assign
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from leadpact.handoff.models import Handoff
@@ -107,7 +108,7 @@ def _account_owner(session: Session, person: Person, account: Account | None) ->
         raise CannotAssign("the person has no account")
     company = account.name or account.domain or f"account {account.id}"
     if account.owner_rep_id is not None:
-        owner = _candidates(session, Rep.id == account.owner_rep_id)
+        owner = _candidates(session, "rep", account.owner_rep_id)
         if owner and not owner[0].rep.is_away and owner[0].user.is_active:
             return owner[0].rep, _team_of(session, owner[0].rep), f"Account owner: {owner[0].name} owns {company}"
         state = "is away" if owner and owner[0].rep.is_away else "is not an active rep"
@@ -135,7 +136,7 @@ def _colleagues_rep(session: Session, person: Person, account: Account | None) -
     ).first()
     if row is None:
         return None
-    found = _candidates(session, Rep.id == row.rep_id)
+    found = _candidates(session, "rep", row.rep_id)
     if not found or found[0].rep.is_away or not found[0].user.is_active:
         return None
     colleague = " ".join(p for p in (row.first_name, row.last_name) if p) or row.email or "a colleague"
@@ -145,7 +146,7 @@ def _colleagues_rep(session: Session, person: Person, account: Account | None) -
 
 
 def _named_rep(session: Session, email: str) -> tuple[Rep, Team | None, str]:
-    found = _candidates(session, User.email == email.strip().lower())
+    found = _candidates(session, "email", email.strip().lower())
     if not found:
         raise CannotAssign(f"no rep with email {email}")
     candidate = found[0]
@@ -161,14 +162,14 @@ def _round_robin(session: Session, key: str, *, weighted: bool) -> tuple[Rep, Te
     team = session.scalar(select(Team).where(Team.key == key).with_for_update())
     if team is None:
         raise CannotAssign(f"there is no team {key!r}")
-    candidates = _candidates(session, Rep.team_id == team.id)
+    candidates = _candidates(session, "team", team.id)
     method = f"{team.key} round robin" + (" (weighted)" if weighted else "")
     chosen, why = _fewest(candidates, weighted=weighted, pool=f"the {team.key} team")
     return chosen.rep, team, f"{method}: {why}"
 
 
 def _fallback(session: Session, skipped: list[str]) -> Assignment:
-    candidates = _candidates(session, Rep.id.is_not(None))
+    candidates = _candidates(session, "all")
     try:
         chosen, why = _fewest(candidates, weighted=True, pool="all reps")
     except CannotAssign as refusal:
@@ -214,23 +215,32 @@ def _unavailable(candidate: Candidate) -> str:
     return ""
 
 
-def _candidates(session: Session, where: Any) -> list[Candidate]:
-    """Reps matching `where` with their users, open handoffs and assignments so far, by id."""
+def _candidates(session: Session, by: str, value: Any = None) -> list[Candidate]:
+    """Reps chosen `by` rep id, team id, email or all, with their users, open handoffs and assignments so far."""
+    query = _candidates_query(by)
+    rows = session.execute(query, {"value": value}).all() if by != "all" else session.execute(query).all()
+    return [Candidate(rep, user, open_count or 0, total or 0) for rep, user, open_count, total in rows]
+
+
+@functools.cache
+def _candidates_query(by: str) -> Select[Any]:
+    # Built once per kind: building it (two subqueries) cost more than running it, on every handoff.
+    where = {"rep": Rep.id == bindparam("value"), "team": Rep.team_id == bindparam("value"),
+             "email": User.email == bindparam("value"), "all": Rep.id.is_not(None)}[by]
     # Counted for these reps only, through the (rep_id, state) index: never a scan of every handoff.
     reps = select(Rep.id).join(User, User.id == Rep.user_id).where(where)
     opened = (select(Handoff.rep_id, func.count().label("n")).where(Handoff.rep_id.in_(reps), Handoff.state == "open")
               .group_by(Handoff.rep_id).subquery())
     assigned = (select(Handoff.rep_id, func.count().label("n")).where(Handoff.rep_id.in_(reps))
                 .group_by(Handoff.rep_id).subquery())
-    rows = session.execute(
+    return (
         select(Rep, User, opened.c.n, assigned.c.n)
         .join(User, User.id == Rep.user_id)
         .outerjoin(opened, opened.c.rep_id == Rep.id)
         .outerjoin(assigned, assigned.c.rep_id == Rep.id)
         .where(where)
         .order_by(Rep.id)
-    ).all()
-    return [Candidate(rep, user, open_count or 0, total or 0) for rep, user, open_count, total in rows]
+    )
 
 
 def _team_of(session: Session, rep: Rep) -> Team | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +35,36 @@ class Move:
     triggering_message_id: str | None = None
 
 
+# Called in the mover's transaction after each set of moves, with (session, moves, at, actor), before the audit rows
+# are written: a listener may add to a move's reasons what the move made it do. Domains built on the lifecycle
+# (handoffs closing when their person leaves the handoff path) listen here, as the lifecycle cannot import them.
+MovesMade = Callable[[Session, list[Move], datetime, str], None]
+_listeners: list[MovesMade] = []
+# Domains whose import registers a listener: loaded before the first move, so that no process (a CLI command, an
+# import, a worker) moves people without them.
+LISTENING = ("leadpact.handoff",)
+_loaded: list[str] = []
+
+
+def _load_listeners() -> None:
+    if not _loaded:
+        for module in LISTENING:
+            importlib.import_module(module)
+        _loaded.extend(LISTENING)
+
+
+def on_moves(listener: MovesMade) -> None:
+    """Register a function called after every set of moves, whoever makes them (idempotent)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def remove_moves_listener(listener: MovesMade) -> None:
+    """Stop calling a listener registered with `on_moves`."""
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
 def apply_moves(
     *, session: Session, moves: list[Move], at: datetime, actor: str = SYSTEM, pact_version: int | None = None
 ) -> None:
@@ -46,6 +78,7 @@ def apply_moves(
             raise TransitionRefused(f"{kind} move {source} → {target} is not allowed for person {m.person_id}")
     if not moves:
         return
+    _load_listeners()
     session.flush()
     connection = session.connection()
     mark = placeholder(connection)
@@ -57,6 +90,14 @@ def apply_moves(
     )
     if result.rowcount != len(moves):
         raise TransitionRefused("a person's status changed while the move was being decided; nothing was moved")
+    by_person = {m.person_id: m for m in moves}
+    for person in list(session.identity_map.values()):
+        if isinstance(person, Person) and person.id in by_person:
+            # Keep loaded objects truthful without a reload; the database already holds these values.
+            set_committed_value(person, "status", by_person[person.id].to_status)
+            set_committed_value(person, "updated_at", at)
+    for listener in list(_listeners):
+        listener(session, moves, at, actor)
     insert_rows(
         connection,
         Transition.__table__,
@@ -74,12 +115,6 @@ def apply_moves(
             for m in moves
         ],
     )
-    by_person = {m.person_id: m for m in moves}
-    for person in list(session.identity_map.values()):
-        if isinstance(person, Person) and person.id in by_person:
-            # Keep loaded objects truthful without a reload; the database already holds these values.
-            set_committed_value(person, "status", by_person[person.id].to_status)
-            set_committed_value(person, "updated_at", at)
 
 
 def move(

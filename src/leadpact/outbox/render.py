@@ -33,6 +33,7 @@ def render(topic: str, payload: dict[str, Any], *, base_url: str | None = None) 
         "sla.breached": f"SLA breached: {rep} has not contacted {who}{at_company}" + (
             f" (due {deadline})" if deadline else ""
         ),
+        "handoff.closed": f"Closed: {who}{at_company} left the handoff, stop working this lead",
         "feedback.due": f"Feedback due: accept or reject {who}{at_company}",
         "readiness.missing": f"Context missing before {who}{at_company} can be handed off",
     }

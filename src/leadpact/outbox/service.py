@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import Select, bindparam, event, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -16,10 +17,11 @@ from leadpact.outbox.models import NotificationChannel, OutboxMessage
 
 KINDS = ("email", "slack", "webhook", "crm")
 # Topics addressed to the handoff's rep by email; everything else reaches reps only through their own channels.
-REP_TOPICS = frozenset({"handoff.created", "handoff.reassigned", "feedback.due"})
+REP_TOPICS = frozenset({"handoff.created", "handoff.reassigned", "handoff.closed", "feedback.due"})
 # Topics addressed to the manager of the rep's team by email.
 MANAGER_TOPICS = frozenset({"sla.breached"})
-TOPICS = ("handoff.created", "handoff.reassigned", "sla.breached", "feedback.due", "readiness.missing")
+TOPICS = ("handoff.created", "handoff.reassigned", "handoff.closed", "sla.breached", "feedback.due",
+          "readiness.missing")
 # Keys under this prefix travel with the row for the transport (a webhook's signing secret) but never in a body.
 PRIVATE_PREFIX = "_"
 # Set when a transaction that enqueued something commits: a worker in this process starts at once instead of at
@@ -34,6 +36,9 @@ def enqueued_signal() -> threading.Event:
 
 @event.listens_for(Session, "after_commit")
 def _wake_workers(session: Session) -> None:
+    express = session.info.pop("outbox_express", None)
+    if express:
+        _express().hand_over(express)
     if session.info.pop("outbox_enqueued", False):
         _enqueued.set()
 
@@ -41,6 +46,14 @@ def _wake_workers(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_enqueued(session: Session) -> None:
     session.info.pop("outbox_enqueued", None)
+    session.info.pop("outbox_express", None)
+
+
+def _express() -> Any:
+    # Imported late: the express lane builds on the transports, which read this module.
+    from leadpact.outbox import express
+
+    return express
 
 
 def enqueue(
@@ -54,7 +67,10 @@ def enqueue(
     now: datetime,
     handoff_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Add one delivery to the outbox in the caller's transaction; return it, or None when its key exists."""
+    """Add one delivery to the outbox in the caller's transaction; return it, or None when its key exists.
+
+    With this process's express lane open, a notification is written leased to its worker and handed to it after
+    the commit (see `leadpact.outbox.express`)."""
     values = {
         "kind": kind,
         "topic": topic,
@@ -67,6 +83,9 @@ def enqueue(
         "handoff_id": handoff_id,
         "created_at": now,
     }
+    lane = _express().lane_for(kind, session.get_bind())
+    if lane is not None:
+        values.update(locked_by=lane.worker_id, locked_until=now + lane.lease)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         statement = postgresql_insert(OutboxMessage).values(**values).on_conflict_do_nothing(
@@ -84,6 +103,10 @@ def enqueue(
     message = session.scalars(statement.returning(OutboxMessage)).first()
     if message is not None:
         session.info["outbox_enqueued"] = True
+        if lane is not None:
+            # A snapshot, not the row object: after the commit a session may have expired it.
+            snapshot = (lane.worker_id, message.id, kind, topic, destination, payload, idempotency_key, now)
+            session.info.setdefault("outbox_express", []).append(snapshot)
     return message
 
 
@@ -130,15 +153,7 @@ def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tupl
     """Return (kind, destination, private payload) for everyone who should hear about `topic`, without repeats."""
     found: list[tuple[str, str, dict[str, Any]]] = []
     if rep_id is not None and (topic in REP_TOPICS or topic in MANAGER_TOPICS):
-        rep_user, manager = aliased(User), aliased(User)
-        row = session.execute(
-            select(rep_user.email, rep_user.is_active, manager.email, manager.is_active)
-            .select_from(Rep)
-            .join(rep_user, rep_user.id == Rep.user_id)
-            .outerjoin(Team, Team.id == Rep.team_id)
-            .outerjoin(manager, manager.id == Team.manager_user_id)
-            .where(Rep.id == rep_id)
-        ).first()
+        row = session.execute(_rep_and_manager(), {"rep_id": rep_id}).first()
         if row is not None:
             rep_email, rep_active, manager_email, manager_active = row
             if topic in REP_TOPICS and rep_email and rep_active:
@@ -161,6 +176,21 @@ def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tupl
             seen.add((kind, destination))
             unique.append((kind, destination, extra))
     return unique
+
+
+@functools.cache
+def _rep_and_manager() -> Select[Any]:
+    """The addresses of a rep and of their team's manager, by `rep_id`: built once, as building it costs more
+    than running it, on every handoff, inside the ingest transaction."""
+    rep_user, manager = aliased(User), aliased(User)
+    return (
+        select(rep_user.email, rep_user.is_active, manager.email, manager.is_active)
+        .select_from(Rep)
+        .join(rep_user, rep_user.id == Rep.user_id)
+        .outerjoin(Team, Team.id == Rep.team_id)
+        .outerjoin(manager, manager.id == Team.manager_user_id)
+        .where(Rep.id == bindparam("rep_id"))
+    )
 
 
 def channel_hears(channel: NotificationChannel, topic: str) -> bool:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import smtplib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -64,6 +66,8 @@ class DeliveryError(Exception):
 
 Transport = Callable[[Delivery], None]
 _transports: dict[str, Transport] = {}
+# Open SMTP connections of this thread's `smtp_session`, by relay (None outside a session).
+_shared = threading.local()
 
 
 def register_transport(kind: str, transport: Transport) -> None:
@@ -101,21 +105,79 @@ def build_email(delivery: Delivery, sender: str) -> EmailMessage:
     return message
 
 
+@contextmanager
+def smtp_session() -> Iterator[None]:
+    """Let the emails this thread sends inside the block share one SMTP connection per relay, closed at its end."""
+    if getattr(_shared, "connections", None) is not None:
+        yield  # already inside one: the outer block closes
+        return
+    _shared.connections = {}
+    try:
+        yield
+    finally:
+        connections, _shared.connections = _shared.connections, None
+        for smtp in connections.values():
+            _hang_up(smtp)
+
+
 def send_email(delivery: Delivery) -> None:
-    """Send the delivery's email through the configured SMTP relay."""
+    """Send the delivery's email through the configured SMTP relay (on the shared connection inside a session)."""
     settings = get_outbox_settings()
     message = build_email(delivery, settings.mail_from)
+    connections: dict[tuple[Any, ...], smtplib.SMTP] | None = getattr(_shared, "connections", None)
+    relay = (settings.smtp_host, settings.smtp_port, settings.smtp_starttls, settings.smtp_username)
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_username:
-                smtp.login(settings.smtp_username, settings.smtp_password or "")
+        if connections is None:
+            smtp = _connect(settings)
+            try:
+                smtp.send_message(message)
+            finally:
+                _hang_up(smtp)
+            return
+        smtp = connections.pop(relay, None)
+        if smtp is not None:
+            try:
+                smtp.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                # The relay hung up between two messages, before this one was taken: send it on a fresh connection.
+                smtp.close()
+            except BaseException:
+                _hang_up(smtp)  # a connection in an unknown state is not reused
+                raise
+            else:
+                connections[relay] = smtp
+                return
+        smtp = _connect(settings)
+        try:
             smtp.send_message(message)
+        except BaseException:
+            _hang_up(smtp)
+            raise
+        connections[relay] = smtp
     except smtplib.SMTPRecipientsRefused as error:
         raise DeliveryError(f"recipient refused: {error.recipients}") from error
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {error}") from error
+
+
+def _connect(settings: Any) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds)
+    try:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password or "")
+    except BaseException:
+        _hang_up(smtp)
+        raise
+    return smtp
+
+
+def _hang_up(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def post_slack(delivery: Delivery) -> None:

@@ -146,10 +146,26 @@ class Checker:
         for index, rule in rules:
             if "when" in rule:
                 self.condition(rule.get("when"), ("routing", index, "when"), "stages")
-            elif index < rules[-1][0]:
-                self.report(("routing", index + 1),
-                            f"routing rule {index + 2} is never reached: rule {index + 1} has no 'when' "
+        final: int | None = None  # the first rule that assigns every lead: nothing after it is reached
+        owner: int | None = None  # the first unconditional account_owner rule
+        for index, rule in rules:
+            if final is not None:
+                self.report(("routing", index),
+                            f"routing rule {index + 1} is never reached: rule {final + 1} has no 'when' "
                             "and always assigns")
+                return  # one report says it: every rule after it is in the same place
+            if "when" in rule:
+                continue
+            if rule.get("assign") != "account_owner":
+                final = index
+            elif owner is None:
+                # The account owner assigns only leads whose account has an owner (SPEC §7: owner first, then
+                # teams, then a fallback), so the rules after it are reached by every other lead.
+                owner = index
+            else:
+                self.report(("routing", index),
+                            f"routing rule {index + 1} is never reached usefully: rule {owner + 1} already "
+                            "tries the account owner for every lead")
 
     def _lists(self) -> None:
         lists = self.data.get("lists")
