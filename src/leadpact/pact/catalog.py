@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,12 @@ def normalise_path(path: Any) -> str | None:
     """Return a page path in comparable form: no query or fragment, no trailing slash, lower case."""
     if not isinstance(path, str) or is_missing(path):
         return None
+    return _normalised(path)
+
+
+@lru_cache(maxsize=65_536)
+def _normalised(path: str) -> str:
+    # Memoised: a site has few paths, and every evaluation of every person reads them again.
     text = path.strip()
     if "://" in text:
         text = urlsplit(text).path or "/"
@@ -48,7 +55,7 @@ def event_asset_id(event: Mapping[str, Any]) -> str | None:
 class Catalog:
     """Content assets indexed by id and by normalised page path; build once, share across evaluations."""
 
-    __slots__ = ("by_id", "by_path")
+    __slots__ = ("by_id", "by_path", "problem_ids", "problem_paths")
 
     def __init__(self, assets: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.by_id: dict[str, Mapping[str, Any]] = {str(k): v for k, v in (assets or {}).items()}
@@ -57,6 +64,9 @@ class Catalog:
             path = normalise_path(asset.get("path"))
             if path is not None:
                 self.by_path.setdefault(path, asset)
+        # The keys whose asset names a problem: readiness asks this of every event of every person.
+        self.problem_ids = frozenset(k for k, a in self.by_id.items() if not is_missing(a.get("problem")))
+        self.problem_paths = frozenset(k for k, a in self.by_path.items() if not is_missing(a.get("problem")))
 
     @classmethod
     def of(cls, content: Catalog | Mapping[str, Mapping[str, Any]] | None) -> Catalog:
@@ -70,6 +80,14 @@ class Catalog:
             return self.by_id[asset_id]
         path = event_path(event)
         return self.by_path.get(path) if path is not None else None
+
+    def names_problem(self, event: Mapping[str, Any]) -> bool:
+        """Tell whether the asset an event names (as `asset_for` finds it) states a problem."""
+        asset_id = event_asset_id(event)
+        if asset_id is not None and asset_id in self.by_id:
+            return asset_id in self.problem_ids
+        path = event_path(event)
+        return path is not None and path in self.problem_paths
 
     def __len__(self) -> int:
         return len(self.by_id)

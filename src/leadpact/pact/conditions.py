@@ -148,8 +148,15 @@ def matching(test: EventTest, lists: Lists) -> Callable[[Facts], list[Occurrence
     window = test.within_days
 
     def find(facts: Facts) -> list[Occurrence]:
-        return [o for o in facts.events.get(key, ())
-                if (window is None or o.age_days <= window) and (where is None or where(o.event))]
+        found = facts.events.get(key, ())
+        # Each case on its own: this runs for every rule over every event of every person evaluated.
+        if window is None and where is None:
+            return list(found)
+        if where is None:
+            return [o for o in found if o.age_days <= window]  # type: ignore[operator]
+        if window is None:
+            return [o for o in found if where(o.event)]
+        return [o for o in found if o.age_days <= window and where(o.event)]
 
     return find
 

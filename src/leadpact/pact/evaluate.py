@@ -186,7 +186,7 @@ def _missing(require: tuple[str, ...], facts: Facts, scored: list[Occurrence],
         if item == "engagement":
             return any(event_path(o.event) or event_asset_id(o.event) for o in scored)
         every = (o for occurrences in facts.events.values() for o in occurrences)
-        return any(not is_missing((catalog.asset_for(o.event) or {}).get("problem")) for o in every)
+        return any(catalog.names_problem(o.event) for o in every)
 
     return tuple(item for item in require if not answered(item))
 
