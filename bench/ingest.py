@@ -3,12 +3,16 @@ SQLite and PostgreSQL, beside the raw rate of inserting the same rows directly i
 The events are the demo company's (anonymous browsing, identifies with company traits, groups, tracks), in
 time order.
 
-Reproduce: `.venv/bin/python bench/ingest.py [--people 3000] [--senders 4]` (as root, it starts its own
-throwaway PostgreSQL 15; or set LEADPACT_BENCH_POSTGRES_URL)."""
+The server is `leadpact serve --workers N` with one process per core by default (SQLite still has one writer at
+a time: the processes take turns through a file lock while the others parse requests).
+
+Reproduce: `.venv/bin/python bench/ingest.py [--people 3000] [--senders 4] [--workers 2]` (as root, it starts its
+own throwaway PostgreSQL 15; or set LEADPACT_BENCH_POSTGRES_URL)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -53,11 +57,11 @@ def send_batches(url: str, key: str, messages: list[dict], *, batch_size: int, s
     return len(messages) / elapsed
 
 
-def through_api(database_url: str, messages: list[dict], *, batch_size: int, senders: int) -> float:
+def through_api(database_url: str, messages: list[dict], *, batch_size: int, senders: int, workers: int = 1) -> float:
     """Send every message through /v1/batch of a `leadpact serve` on `database_url`; return events/s."""
     migrate(make_engine(database_url))
     key = create_write_key(database_url)
-    with leadpact_server(database_url) as url:
+    with leadpact_server(database_url, workers=workers) as url:
         rate = send_batches(url, key, messages, batch_size=batch_size, senders=senders)
     engine = make_engine(database_url)
     with engine.connect() as connection:
@@ -102,12 +106,14 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=3_000, help="identified people of the demo company")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="leadpact serve processes")
     args = parser.parse_args()
     messages = list(generate_company(people=args.people, accounts=max(10, args.people // 4)).iter_events())
     print(f"{len(messages):,} demo events ({args.people:,} identified people and their anonymous visitors), "
-          f"batches of {args.batch_size}, {args.senders} concurrent senders")
+          f"batches of {args.batch_size}, {args.senders} concurrent senders, leadpact serve --workers {args.workers}")
     with tempfile.TemporaryDirectory() as directory:
-        api = through_api(f"sqlite:///{directory}/api.db", messages, batch_size=args.batch_size, senders=args.senders)
+        api = through_api(f"sqlite:///{directory}/api.db", messages, batch_size=args.batch_size, senders=args.senders,
+                          workers=args.workers)
         raw = raw_insert(f"sqlite:///{directory}/raw.db", messages)
     print(f"SQLite      /v1/batch: {api:>9,.0f} events/s   raw insert: {raw:>9,.0f} rows/s   "
           f"ratio {api / raw:.2f}   (target ≥ 10,000 events/s)")
@@ -116,7 +122,7 @@ def main() -> None:
             print("PostgreSQL: skipped (not root and LEADPACT_BENCH_POSTGRES_URL unset)")
             return
         api = through_api(fresh_postgres_database(server), messages, batch_size=args.batch_size,
-                          senders=args.senders)
+                          senders=args.senders, workers=args.workers)
         raw = raw_insert(fresh_postgres_database(server), messages)
         print(f"PostgreSQL  /v1/batch: {api:>9,.0f} events/s   raw insert: {raw:>9,.0f} rows/s   ratio {api / raw:.2f}")
 
