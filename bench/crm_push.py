@@ -23,15 +23,13 @@ REQUESTS_PER_HANDOFF_UNBATCHED = 4  # read contact, create contact, create note,
 
 
 def prepare_database(url: str | None, directory: str) -> str:
-    """A fresh migrated database with the CRM tables; installed as LEADPACT_DATABASE_URL."""
+    """A fresh migrated database (the migrations create the CRM tables); installed as LEADPACT_DATABASE_URL."""
     url = url or f"sqlite:///{directory}/bench.db"
     os.environ["LEADPACT_DATABASE_URL"] = url
     get_settings.cache_clear()
-    from leadpact.crm import ensure_tables
     from leadpact.db import get_engine, migrate
 
     migrate(get_engine())
-    ensure_tables(get_engine())
     return url
 
 
