@@ -1,4 +1,10 @@
-"""Activation: re-evaluate every open person under a newly active pact version, in chunks, on every core."""
+"""Activation: re-evaluate every open person under a newly active pact version.
+
+Every open person is evaluated at once by the vectorised engine (`leadpact.engine.bulk`); the few it cannot
+decide the live evaluator's way, and every mover when someone listens to moves, are evaluated by the live
+evaluator itself. Both are written chunk by chunk, in person order, as the live path writes them. The
+per-person path (`vectorised=False`, in chunks on every core) stays as the reference the tests compare with.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from leadpact.engine import live
 from leadpact.engine.inputs import CatalogCache, load_histories
 from leadpact.engine.live import Decision, apply_decisions, decide
 from leadpact.lifecycle import OPEN
@@ -21,7 +28,9 @@ from leadpact.pact.models import PactVersion
 from leadpact.people.models import Account, Person
 
 CHUNK = 2_000
-PARALLEL_FROM = 20_000  # below this, starting worker processes costs more than it saves
+# Below this many people, reading in slices at once (vectorised) or on worker processes (per person) costs more
+# than it saves. `workers` is the number of event slices read at once, or of worker processes.
+PARALLEL_FROM = 20_000
 OPEN_STATES = [s.value for s in OPEN]
 PERSON_COLUMNS = [
     Person.id,
@@ -42,18 +51,27 @@ PERSON_COLUMNS = [
 
 
 def reevaluate_all(
-    *, session: Session, version: PactVersion, now: datetime, chunk: int = CHUNK, workers: int | None = None
+    *,
+    session: Session,
+    version: PactVersion,
+    now: datetime,
+    chunk: int = CHUNK,
+    workers: int | None = None,
+    vectorised: bool = True,
 ) -> dict[str, Any]:
     """Re-evaluate every open person (not won, lost or disqualified) under `version` and apply their moves;
-    return how many were evaluated and moved, by kind of move, and how long it took."""
+    return how many were evaluated (and how many of them by the live evaluator) and moved, by kind of move, and
+    how long it took. `vectorised=False` evaluates each person with the live evaluator, the way it used to."""
     started = time.perf_counter()
     catalog = CatalogCache().get(session)
     ids = list(session.scalars(select(Person.id).where(Person.status.in_(OPEN_STATES)).order_by(Person.id)))
-    ranges = [(ids[i], ids[min(i + chunk, len(ids)) - 1]) for i in range(0, len(ids), chunk)]
     workers = workers or (os.cpu_count() or 1 if len(ids) >= PARALLEL_FROM else 1)
     url = session.get_bind().url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        workers = 1  # an in-memory database cannot be opened by another process
+        workers = 1  # an in-memory database cannot be opened by another process or connection
+    if vectorised:
+        return _reevaluate_vectorised(session, version, now, catalog, ids, chunk, workers, started)
+    ranges = [(ids[i], ids[min(i + chunk, len(ids)) - 1]) for i in range(0, len(ids), chunk)]
     moves: dict[str, int] = {}
     for decisions in _decisions(session, ranges, version.source, catalog, now, workers):
         for kind, count in apply_decisions(session, decisions, version=version.version, now=now).items():
@@ -91,9 +109,18 @@ def decide_range(
     connection: Any, compiled: CompiledPact, catalog: Catalog, low: int, high: int, now: datetime
 ) -> list[Decision]:
     """Load the open people with ids in [low, high], their accounts and histories, and decide their moves."""
-    people = connection.execute(
-        select(*PERSON_COLUMNS).where(Person.id.between(low, high), Person.status.in_(OPEN_STATES))
-    ).all()
+    return _decide(connection, compiled, catalog, Person.id.between(low, high), now)
+
+
+def decide_people(
+    connection: Any, compiled: CompiledPact, catalog: Catalog, ids: list[int], now: datetime
+) -> list[Decision]:
+    """Load the open people among `ids`, their accounts and histories, and decide their moves."""
+    return _decide(connection, compiled, catalog, Person.id.in_(ids), now)
+
+
+def _decide(connection: Any, compiled: CompiledPact, catalog: Catalog, which: Any, now: datetime) -> list[Decision]:
+    people = connection.execute(select(*PERSON_COLUMNS).where(which, Person.status.in_(OPEN_STATES))).all()
     account_ids = sorted({p.account_id for p in people if p.account_id is not None})
     accounts = (
         {a.id: a for a in connection.execute(select(Account).where(Account.id.in_(account_ids)))} if account_ids else {}
@@ -117,3 +144,41 @@ def _worker_range(low: int, high: int, now: datetime) -> list[Decision]:
     engine: Engine = _worker["engine"]
     with engine.connect() as connection:
         return decide_range(connection, _worker["compiled"], _worker["catalog"], low, high, now)
+
+
+def _reevaluate_vectorised(
+    session: Session, version: PactVersion, now: datetime, catalog: Catalog, ids: list[int], chunk: int,
+    workers: int, started: float,
+) -> dict[str, Any]:
+    # Imported here: Polars and the backtest engine load only when a pact is activated.
+    import polars as pl
+
+    from leadpact.engine.bulk import bulk_decisions
+    from leadpact.engine.bulk_write import write_chunk
+
+    compiled = compile_pact(load_pact(version.source))
+    bulk = bulk_decisions(session.connection(), compiled, catalog, now, OPEN_STATES, workers=workers)
+    frame = bulk.frame.filter(pl.col("person").is_in(ids))
+    live_ids = set(bulk.deferred) | (set(ids) - set(frame["person"].to_list()))  # nobody open is left out
+    if live._moved_listeners:
+        # listeners receive the live evaluation of each move (its route included): movers are evaluated live
+        live_ids |= set(frame.filter(pl.col("to_status").is_not_null())["person"].to_list())
+    frame = frame.filter(~pl.col("person").is_in(list(live_ids)))
+    moves: dict[str, int] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        mine = [person for person in part if person in live_ids]
+        decisions = decide_people(session.connection(), compiled, catalog, mine, now) if mine else []
+        rows = frame.filter(pl.col("person").is_between(part[0], part[-1]))
+        for kind, count in write_chunk(session, bulk=rows, decisions=decisions, version=version.version,
+                                       now=now).items():
+            moves[kind] = moves.get(kind, 0) + count
+        session.flush()
+    return {
+        "people_evaluated": len(ids),
+        "people_moved": sum(moves.values()),
+        "moves": moves,
+        "seconds": round(time.perf_counter() - started, 3),
+        "workers": workers,
+        "evaluated_live": len(live_ids & set(ids)),
+    }

@@ -46,14 +46,19 @@ class Backtest:
     def at(self, as_of: datetime | str) -> pl.DataFrame:
         """Return one row per person: scores, grade, persona, status, stages, disqualifiers and what is missing."""
         moment = as_utc(as_of)
-        micros = history_micros(moment)
+        frame, doubtful = self.decided(moment)
+        return fallback.settle(self, frame, doubtful, moment).select(list(RESULT_SCHEMA))
+
+    def decided(self, as_of: datetime | str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Return every column computed for every person (with `fit{i}`, `e{i}`/`n{i}` per criterion and `near_tie`)
+        and the people the vectorised faces could not decide, before any of them goes to the live evaluator."""
+        micros = history_micros(as_utc(as_of))
         frame = events.test_columns(self.people, self.tests, micros)
         frame = self._personas_and_fit(frame)
         frame, doubtful = self._engagement(frame, micros)
         frame = self._stages(frame)
         frame = self._readiness(frame, micros)
-        doubtful = pl.concat([doubtful, frame.filter(pl.col("unsure")).select("person")]).unique()
-        return fallback.settle(self, frame, doubtful, moment).select(list(RESULT_SCHEMA))
+        return frame, pl.concat([doubtful, frame.filter(pl.col("unsure")).select("person")]).unique()
 
     def _personas_and_fit(self, frame: pl.DataFrame) -> pl.DataFrame:
         lists, names = self.compiled.lists, self.names
@@ -66,10 +71,12 @@ class Backtest:
         frame = frame.with_columns(persona.alias("persona"), role.alias("buying_role"),
                                    pl.any_horizontal([pl.lit(False), *unsure]).alias("unsure"))
         fit = pl.lit(0.0)
-        for item, _ in self.compiled.fit:  # summed in the pact's order, as the live engine adds them
+        for index, (item, _) in enumerate(self.compiled.fit):  # summed in pact order, as the live engine adds them
             holds, undecidable = conditions.expression(item.when, names, lists)
-            fit = fit + pl.when(holds).then(pl.lit(float(item.points))).otherwise(pl.lit(0.0))
-            frame = frame.with_columns((pl.col("unsure") | undecidable).alias("unsure"))
+            # each criterion's outcome is kept (fit{index}): activation lists the criteria that matched
+            frame = frame.with_columns(holds.fill_null(False).alias(f"fit{index}"),
+                                       (pl.col("unsure") | undecidable).alias("unsure"))
+            fit = fit + pl.when(pl.col(f"fit{index}")).then(pl.lit(float(item.points))).otherwise(pl.lit(0.0))
         frame = frame.with_columns(fit.alias("fit_score"))
         grades = self.compiled.grades
         grade = pl.lit(grades[-1][1] if grades else None, pl.String)

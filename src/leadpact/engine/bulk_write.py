@@ -1,0 +1,70 @@
+"""Activation's writes for one chunk of people, as `live.apply_decisions` makes them: every evaluation row in one
+statement, the moves through the lifecycle in one set, then the engine's listeners for each move."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+import polars as pl
+from sqlalchemy.orm import Session
+
+from leadpact.db import _dump_json, driver_params, placeholder
+from leadpact.engine import live
+from leadpact.engine.bulk import ROW
+from leadpact.engine.live import Decision
+from leadpact.engine.outcome import evaluation_row, reasons
+from leadpact.lifecycle import SYSTEM
+from leadpact.lifecycle.service import Move, apply_moves
+from leadpact.pact.models import Evaluation as EvaluationRow
+from leadpact.people.models import Person
+
+COLUMNS = ["person_id", "pact_version", "fit_score", "grade", "engagement_score", "persona", "buying_role", "status",
+           "matched", "missing", "evaluated_at"]
+JSON_COLUMNS = ("matched", "missing")
+
+
+def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decision], version: int,
+                now: datetime) -> dict[str, int]:
+    """Store the evaluations of a chunk (rows decided in bulk, and decisions of the live evaluator), make its
+    moves, tell the listeners about the live evaluator's moves; return the moves counted by kind."""
+    connection = session.connection()
+    stamp = driver_params(connection, EvaluationRow.__table__, ["evaluated_at"], [{"evaluated_at": now}])[0][0]
+    rows = [(person, version, *values, stamp) for person, *values in bulk.select(ROW).iter_rows()]
+    for d in decisions:
+        row = evaluation_row(d.person_id, version, d.evaluation, now)
+        rows.append((*(row[c] for c in COLUMNS[:8]), *(_dump_json(row[c]) for c in JSON_COLUMNS), stamp))
+    rows.sort(key=lambda row: row[0])
+    _upsert(connection, rows)
+    moving = bulk.filter(pl.col("to_status").is_not_null()).select("person", "from_status", "to_status", "reasons")
+    moves = [Move(person, source, target, orjson.loads(why)) for person, source, target, why in moving.iter_rows()]
+    live_moves = [d for d in decisions if d.to_status is not None]
+    moves += [Move(d.person_id, d.from_status, d.to_status or "", reasons(d.evaluation), None) for d in live_moves]
+    moves.sort(key=lambda m: m.person_id)
+    apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
+    if live._moved_listeners:
+        # the caller sends every mover to the live evaluator when someone listens: listeners get its evaluation
+        assert moving.height == 0, "moves decided in bulk cannot be told to listeners"
+        for d in sorted(live_moves, key=lambda d: d.person_id):
+            person = session.get(Person, d.person_id)
+            for listener in live._moved_listeners:
+                listener(session, person, d.from_status, d.to_status or "", d.evaluation, now)
+    counted: dict[str, int] = {}
+    for m in moves:
+        kind = f"{m.from_status}→{m.to_status}"
+        counted[kind] = counted.get(kind, 0) + 1
+    return counted
+
+
+def _upsert(connection: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Insert or replace the evaluation rows in one executemany, JSON columns passed as text."""
+    if not rows:
+        return
+    mark = placeholder(connection)
+    postgres = connection.dialect.name == "postgresql"
+    values = [f"CAST({mark} AS JSONB)" if postgres and c in JSON_COLUMNS else mark for c in COLUMNS]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+    connection.exec_driver_sql(
+        f"INSERT INTO {EvaluationRow.__tablename__} ({', '.join(COLUMNS)}) VALUES ({', '.join(values)}) "
+        f"ON CONFLICT (person_id) DO UPDATE SET {updates}", rows)
