@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from leadpact.db import upsert_rows
 from leadpact.engine.inputs import CatalogCache, account_facts, load_histories, person_facts
 from leadpact.engine.outcome import evaluation_row, reasons, target_status
+from leadpact.engine.rows import account_rows, people_rows
 from leadpact.lifecycle import SYSTEM, Status, is_allowed
 from leadpact.lifecycle.service import Move, apply_moves
 from leadpact.lifecycle.states import BEFORE_HANDOFF
 from leadpact.pact import Catalog, CompiledPact, Evaluation, compile_pact, evaluate, stored_pact
 from leadpact.pact.models import Evaluation as EvaluationRow
 from leadpact.pact.models import PactVersion
-from leadpact.people.models import Account, Person
+from leadpact.people.models import Person
 
 # Called after the engine moved a person, with (session, person, from, to, evaluation, now): the handoff domain
 # listens here (entering mql or hot hands off; entering needs_context publishes what is missing).
@@ -81,9 +82,7 @@ class LiveEngine:
         if active is None or not new_events:
             return
         version, compiled = active
-        people = session.scalars(
-            select(Person).where(Person.id.in_(list(new_events))).execution_options(populate_existing=True)
-        ).all()
+        people = people_rows(session, new_events)
         histories = self._histories(session, people, new_events)
         evaluate_and_move(
             session,
@@ -97,7 +96,7 @@ class LiveEngine:
         )
 
     def _histories(
-        self, session: Session, people: list[Person], new_events: dict[int, list[dict[str, Any]]]
+        self, session: Session, people: list[Any], new_events: dict[int, list[dict[str, Any]]]
     ) -> dict[int, list[dict[str, Any]]]:
         histories: dict[int, list[dict[str, Any]]] = {}
         stale = []
@@ -186,7 +185,7 @@ def apply_decisions(
 def evaluate_and_move(
     session: Session,
     *,
-    people: list[Person],
+    people: list[Any],
     histories: dict[int, list[dict[str, Any]]],
     compiled: CompiledPact,
     version: int,
@@ -195,10 +194,7 @@ def evaluate_and_move(
     triggers: dict[int, str] | None = None,
 ) -> dict[str, int]:
     """Evaluate people, store their evaluations, make the forward moves they earn; return moves counted by kind."""
-    account_ids = {p.account_id for p in people if p.account_id is not None}
-    accounts = (
-        {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))} if account_ids else {}
-    )
+    accounts = account_rows(session, {p.account_id for p in people if p.account_id is not None})
     decisions = decide(
         people=people, accounts=accounts, histories=histories, compiled=compiled, catalog=catalog, now=now
     )

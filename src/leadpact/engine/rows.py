@@ -1,0 +1,57 @@
+"""People and accounts as the evaluator reads them, fetched as plain rows straight through the driver.
+
+Live evaluation reads every person of every stored batch: loading them as ORM objects cost more than
+evaluating them. These rows carry the attributes `person_facts` and `account_facts` read, and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leadpact.db import placeholder
+from leadpact.engine.inputs import ACCOUNT_COLUMNS, PERSON_COLUMNS
+from leadpact.people.models import Account, Person
+
+PERSON_FIELDS = ("id", "status", "account_id", "event_count", "traits", "company_name", *PERSON_COLUMNS)
+ACCOUNT_FIELDS = ("id", "traits", "owner_rep_id", *ACCOUNT_COLUMNS)
+
+
+class Row:
+    """A stored row's columns as attributes."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+def people_rows(session: Session, person_ids: Iterable[int]) -> list[Any]:
+    """The people with these ids, in id order."""
+    return _rows(session, Person.__table__, PERSON_FIELDS, person_ids)
+
+
+def account_rows(session: Session, account_ids: Iterable[int]) -> dict[int, Any]:
+    """The accounts with these ids, by id."""
+    return {row.id: row for row in _rows(session, Account.__table__, ACCOUNT_FIELDS, account_ids)}
+
+
+def _rows(session: Session, table: Any, fields: tuple[str, ...], ids: Iterable[int]) -> list[Any]:
+    wanted = sorted(set(ids))
+    connection = session.connection()
+    mark = placeholder(connection)
+    processors = [(i, table.c[f].type._cached_result_processor(connection.dialect, None)) for i, f in enumerate(fields)]
+    converting = [(i, p) for i, p in processors if p is not None]
+    found = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        result = connection.exec_driver_sql(
+            f"SELECT {', '.join(fields)} FROM {table.name} WHERE id IN ({', '.join([mark] * len(chunk))}) "
+            "ORDER BY id",
+            tuple(chunk),
+        )
+        for values in result:
+            values = list(values)
+            for index, processor in converting:
+                values[index] = processor(values[index])
+            found.append(Row(dict(zip(fields, values, strict=True))))
+    return found
