@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from leadpact.db import session_scope
 from leadpact.demo.company import DemoCompany
@@ -105,12 +106,19 @@ class SalesFloor:
         done = 0
         next_timer = self._next_timer()
         while self.queue and self.queue[0].at <= moment:
-            action = heapq.heappop(self.queue)
-            if next_timer is not None and next_timer <= action.at:
-                fire_due_timers(engine=self.engine, now=action.at, worker_id=WORKER)
+            if next_timer is not None and next_timer <= self.queue[0].at:
+                fire_due_timers(engine=self.engine, now=self.queue[0].at, worker_id=WORKER)
                 next_timer = self._next_timer()
-            self._play(action)
-            done += 1
+            # The actions up to the next due timer share one transaction (a commit per action cost more than the
+            # actions); the timers fire between transactions, as a worker's would.
+            with session_scope(self.engine) as session:
+                first = True
+                while self.queue and self.queue[0].at <= moment:
+                    if not first and next_timer is not None and next_timer <= self.queue[0].at:
+                        break
+                    self._play(session, heapq.heappop(self.queue))
+                    done += 1
+                    first = False
         if next_timer is not None and next_timer <= moment:
             fire_due_timers(engine=self.engine, now=moment, worker_id=WORKER)
         return done
@@ -122,38 +130,37 @@ class SalesFloor:
                 select(func.min(Timer.due_at)).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
             )
 
-    def _play(self, action: Action) -> None:
-        with session_scope(self.engine) as session:
-            handoff = session.get(Handoff, action.handoff_id)
-            if handoff is None or handoff.rep_id is None:
-                return
-            # The handoff may have been reassigned since it was planned: whoever holds it now acts.
-            by = session.scalar(select(User.email).join(Rep, Rep.user_id == User.id).where(Rep.id == handoff.rep_id))
-            now = action.at
-            try:
-                if action.kind == "contacted":
-                    mark_contacted(session=session, handoff_id=handoff.id, by=by, now=now)
-                elif action.kind == "accept":
-                    accept(session=session, handoff_id=handoff.id, by=by, now=now)
-                elif action.kind == "reject":
-                    reject(
-                        session=session,
-                        handoff_id=handoff.id,
-                        by=by,
-                        reason=action.detail["reason"],
-                        note=None,
-                        now=now,
-                    )
-                elif action.kind == "qualify":
-                    qualify(session=session, handoff_id=handoff.id, by=by, now=now)
-                elif action.kind == "open":
-                    open_opportunity(
-                        session=session, person_id=action.person_id, by=by, now=now, amount=action.detail["amount"]
-                    )
-                elif action.kind == "win":
-                    win(session=session, person_id=action.person_id, by=by, now=now)
-                elif action.kind == "lose":
-                    lose(session=session, person_id=action.person_id, by=by, reason=action.detail["reason"], now=now)
-            except FeedbackRefused as error:
-                # A move the state no longer allows (say, disqualified meanwhile): a real rep would skip it too.
-                self.refused.append(f"{action.kind} #{action.handoff_id}: {error}")
+    def _play(self, session: Session, action: Action) -> None:
+        handoff = session.get(Handoff, action.handoff_id)
+        if handoff is None or handoff.rep_id is None:
+            return
+        # The handoff may have been reassigned since it was planned: whoever holds it now acts.
+        by = session.scalar(select(User.email).join(Rep, Rep.user_id == User.id).where(Rep.id == handoff.rep_id))
+        now = action.at
+        try:
+            if action.kind == "contacted":
+                mark_contacted(session=session, handoff_id=handoff.id, by=by, now=now)
+            elif action.kind == "accept":
+                accept(session=session, handoff_id=handoff.id, by=by, now=now)
+            elif action.kind == "reject":
+                reject(
+                    session=session,
+                    handoff_id=handoff.id,
+                    by=by,
+                    reason=action.detail["reason"],
+                    note=None,
+                    now=now,
+                )
+            elif action.kind == "qualify":
+                qualify(session=session, handoff_id=handoff.id, by=by, now=now)
+            elif action.kind == "open":
+                open_opportunity(
+                    session=session, person_id=action.person_id, by=by, now=now, amount=action.detail["amount"]
+                )
+            elif action.kind == "win":
+                win(session=session, person_id=action.person_id, by=by, now=now)
+            elif action.kind == "lose":
+                lose(session=session, person_id=action.person_id, by=by, reason=action.detail["reason"], now=now)
+        except FeedbackRefused as error:
+            # A move the state no longer allows (say, disqualified meanwhile): a real rep would skip it too.
+            self.refused.append(f"{action.kind} #{action.handoff_id}: {error}")
