@@ -10,7 +10,9 @@ caller's transaction, as the live evaluator does.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +33,7 @@ ACCOUNTS = {"account": pl.Int64, "traits": pl.String, "domain": pl.String, "name
 EVENTS = {"arrival": pl.Int64, "person": pl.Int64, "type": pl.String, "event": pl.String, "timestamp": pl.String,
           "properties": pl.String, "hint": pl.String}
 CONTEXT_CHUNK = 5_000
+MMAP_SIZE = 1 << 40  # SQLite caps it at its own limit (2 GB unless built otherwise)
 
 # Per dialect: a JSON column as text, the timestamp (text on SQLite, microseconds on PostgreSQL), and the event's
 # context.page.path where its properties hold no path at all (readiness then names the page by it).
@@ -85,13 +88,15 @@ def read_snapshot(connection: Connection, catalog: Catalog, *, workers: int = 1)
 
 
 def _events(connection: Connection, sql: dict[str, str], workers: int) -> pl.DataFrame:
-    """Every attributed event's row, read in `workers` slices of ids at once (one on the caller's connection)."""
+    """Every attributed event's row, read in `workers` slices of ids at once (one on the caller's connection; the
+    others see what is committed, which is the same: activation's own transaction writes no events)."""
     stamps = pl.String if connection.dialect.name == "sqlite" else pl.Int64
     query = (f"SELECT id, person_id, type, event, {sql['time']}, {sql['json'].format('properties')}, {sql['hint']} "
              "FROM events WHERE person_id IS NOT NULL")
     schema = {**EVENTS, "timestamp": stamps}
     if workers <= 1:
-        return _fetch(connection, query, schema)
+        with _mapped(connection):
+            return _fetch(connection, query, schema)
     low, high = connection.exec_driver_sql("SELECT min(id), max(id) FROM events").one()
     if low is None:
         return _fetch(connection, query, schema)
@@ -103,13 +108,28 @@ def _events(connection: Connection, sql: dict[str, str], workers: int) -> pl.Dat
 
     def read(bound: tuple[int, int]) -> pl.DataFrame:
         # The database does the scanning and JSON work of each slice without holding the GIL.
-        with engine.connect() as own:
+        with engine.connect() as own, _mapped(own):
             return _fetch(own, sliced, schema, bound)
 
-    with ThreadPoolExecutor(workers - 1) as pool:
+    with ThreadPoolExecutor(workers - 1) as pool, _mapped(connection):
         others = pool.map(read, bounds[1:])
         first = _fetch(connection, sliced, schema, bounds[0])
         return pl.concat([first, *others])
+
+
+@contextmanager
+def _mapped(connection: Connection) -> Iterator[None]:
+    """Let SQLite read the database file through memory mapping for a while (a scan of every event reads
+    it all: mapping saves copying each page); other backends are left as they are."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    (before,) = connection.exec_driver_sql("PRAGMA mmap_size").one()
+    connection.exec_driver_sql(f"PRAGMA mmap_size = {MMAP_SIZE}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA mmap_size = {int(before)}")
 
 
 def _fetch(connection: Connection, sql: str, schema: dict[str, Any], parameters: tuple[Any, ...] = ()) -> pl.DataFrame:
