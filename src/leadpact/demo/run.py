@@ -39,6 +39,7 @@ from leadpact.ingest.service import ingest_messages, parse_batch
 from leadpact.insights.proposals.service import propose_next_pact
 from leadpact.insights.reports import build_report, render
 from leadpact.outbox.delivery import deliver_due
+from leadpact.outbox.transports import smtp_session
 from leadpact.pact.versions import activate, add_draft, approve
 
 BATCH = 2_000
@@ -126,8 +127,10 @@ def work(floor: SalesFloor, clock: SimulatedClock) -> None:
     timers, deliver the notifications."""
     floor.schedule_new_handoffs()
     floor.run_until(clock.now())
-    while deliver_due(engine=get_engine(), now=clock.now(), worker_id="demo", clock=clock).claimed:
-        pass
+    # One SMTP connection for the step's emails: the demo's mailbox is local and nothing kills this worker.
+    with smtp_session():
+        while deliver_due(engine=get_engine(), now=clock.now(), worker_id="demo", clock=clock).claimed:
+            pass
 
 
 def sign_and_activate_starting_pact(session: Any, company: DemoCompany, *, now: Any) -> int:
