@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,3 +29,14 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the settings, read once from the environment; tests clear the cache to override."""
     return Settings()
+
+
+def environment_stamp() -> tuple[tuple[tuple[str, str], ...], int | None]:
+    """The LEADPACT_ variables and the settings file's modification time: a key for settings cached until either
+    changes (tests and operators change them; parsing settings per message costs milliseconds)."""
+    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LEADPACT_")))
+    try:
+        env_file: int | None = os.stat("leadpact.env").st_mtime_ns
+    except OSError:
+        env_file = None
+    return snapshot, env_file

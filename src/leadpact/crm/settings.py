@@ -4,12 +4,14 @@ from them and from `crm connect`'s stored connection; the environment wins where
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadpact.config import environment_stamp
 from leadpact.crm.base import CrmConnector, CrmInvalid
 from leadpact.crm.mapping import CRMS, load_mapping
 from leadpact.crm.models import CrmConnection
@@ -41,7 +43,13 @@ class CrmSettings(BaseSettings):
 
 
 def get_crm_settings() -> CrmSettings:
-    """The CRM settings, read afresh from the environment (cheap, and tests can change it)."""
+    """The CRM settings, re-read whenever the environment or the settings file changes (tests change them)."""
+    return _settings_for(*environment_stamp())
+
+
+@lru_cache(maxsize=8)
+def _settings_for(_environment: tuple[tuple[str, str], ...], _env_file: int | None) -> CrmSettings:
+    # Every handoff asks which CRMs are connected: parsing the settings each time cost milliseconds.
     return CrmSettings()
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from leadpact.config import environment_stamp
 
 
 class OutboxSettings(BaseSettings):
@@ -35,12 +36,7 @@ class OutboxSettings(BaseSettings):
 
 def get_outbox_settings() -> OutboxSettings:
     """Return the delivery settings for the current environment (re-read whenever a LEADPACT_ variable changes)."""
-    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LEADPACT_")))
-    try:
-        env_file = os.stat("leadpact.env").st_mtime_ns
-    except OSError:
-        env_file = None
-    return _settings_for(snapshot, env_file)
+    return _settings_for(*environment_stamp())
 
 
 @lru_cache(maxsize=8)
