@@ -118,11 +118,11 @@ def test_activation_stores_what_the_pure_evaluator_gives(company):
             session.execute(update(PactVersion).where(PactVersion.version == number).values(state="retired"))
 
 
-def test_listeners_hear_of_every_move_as_from_the_per_person_path(company):
+def test_listeners_hear_of_every_move_with_the_live_evaluation(company):
     heard: list[tuple] = []
 
     def listener(session, person, source, target, evaluation, now):
-        heard.append((person.id, source, target, evaluation.route, evaluation.status, evaluation.missing))
+        heard.append((person.id, source, target, evaluation))  # the whole Evaluation: route, criteria, all
 
     on_moved(listener)
     try:
@@ -130,11 +130,14 @@ def test_listeners_hear_of_every_move_as_from_the_per_person_path(company):
             version = activate(session, STARTING, 1)
             nested = session.begin_nested()
             reevaluate_all(session=session, version=version, now=NOW, vectorised=False)
-            by_person = sorted(heard)
+            per_person = list(heard)
             nested.rollback()
             heard.clear()
             summary = reevaluate_all(session=session, version=version, now=NOW)
-            assert heard == sorted(heard) and sorted(heard) == by_person
-            assert summary["people_moved"] == len(heard) > 0
+            assert [h[0] for h in heard] == sorted(h[0] for h in heard)  # in person order, as chunks go
+            assert heard == sorted(per_person, key=lambda h: h[0])
+            assert summary["people_moved"] == len(heard) > 0 and summary["evaluated_live"] < len(heard) // 10
+            assert len({h[3].route.rule for h in heard if h[3].route}) > 1  # routes told apart
+            assert {h[2] for h in heard} >= {"mql", "needs_context", "engaged"}
     finally:
         remove_moved_listener(listener)

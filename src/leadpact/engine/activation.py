@@ -1,8 +1,8 @@
 """Activation: re-evaluate every open person under a newly active pact version.
 
 Every open person is evaluated at once by the vectorised engine (`leadpact.engine.bulk`); the few it cannot
-decide the live evaluator's way, and every mover when someone listens to moves, are evaluated by the live
-evaluator itself. Both are written chunk by chunk, in person order, as the live path writes them. The
+decide the live evaluator's way are evaluated by the live evaluator itself. Both are written chunk by chunk, in
+person order, as the live path writes them, and listeners to moves hear of each with its Evaluation. The
 per-person path (`vectorised=False`, in chunks on every core) stays as the reference the tests compare with.
 """
 
@@ -154,24 +154,25 @@ def _reevaluate_vectorised(
     import polars as pl
 
     from leadpact.engine.bulk import bulk_decisions
+    from leadpact.engine.bulk_evaluations import evaluations
     from leadpact.engine.bulk_write import write_chunk
 
     compiled = compile_pact(load_pact(version.source))
     bulk = bulk_decisions(session.connection(), compiled, catalog, now, OPEN_STATES, workers=workers)
     frame = bulk.frame.filter(pl.col("person").is_in(ids))
     live_ids = set(bulk.deferred) | (set(ids) - set(frame["person"].to_list()))  # nobody open is left out
-    if live._moved_listeners:
-        # listeners receive the live evaluation of each move (its route included): movers are evaluated live
-        live_ids |= set(frame.filter(pl.col("to_status").is_not_null())["person"].to_list())
     frame = frame.filter(~pl.col("person").is_in(list(live_ids)))
+    # listeners receive each move's Evaluation: rebuilt from the vectorised columns, for the movers only
+    heard = evaluations(compiled, frame.filter(pl.col("to_status").is_not_null()), now) if live._moved_listeners \
+        else {}
     moves: dict[str, int] = {}
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         mine = [person for person in part if person in live_ids]
         decisions = decide_people(session.connection(), compiled, catalog, mine, now) if mine else []
         rows = frame.filter(pl.col("person").is_between(part[0], part[-1]))
-        for kind, count in write_chunk(session, bulk=rows, decisions=decisions, version=version.version,
-                                       now=now).items():
+        for kind, count in write_chunk(session, bulk=rows, decisions=decisions, version=version.version, now=now,
+                                       evaluations=heard).items():
             moves[kind] = moves.get(kind, 0) + count
         session.flush()
     return {

@@ -16,7 +16,7 @@ import orjson
 import polars as pl
 from sqlalchemy.engine import Connection
 
-from leadpact.engine.bulk_routing import routing_doubts
+from leadpact.engine.bulk_routing import routes
 from leadpact.engine.snapshot import read_snapshot
 from leadpact.insights.backtest import fallback, prepare, typed
 from leadpact.insights.backtest.history import micros as history_micros
@@ -31,7 +31,8 @@ ROW = ["person", "fit_score", "grade", "engagement_score", "persona", "buying_ro
 @dataclass(frozen=True)
 class BulkDecisions:
     """Every open person decided at once: `frame` has `person`, `from_status`, `to_status` (null: no move), the
-    evaluation row's columns (ROW, JSON as text) and `reasons` (JSON text); `deferred` go to the live evaluator."""
+    evaluation row's columns (ROW, JSON as text), `reasons` (JSON text) and what the Evaluation is rebuilt from
+    (`detail_columns`); `deferred` go to the live evaluator."""
 
     frame: pl.DataFrame
     deferred: frozenset[int]
@@ -52,14 +53,22 @@ def bulk_decisions(
     frame = frame.with_columns(*held)
     deferred = set(doubtful["person"].to_list())
     deferred |= set(frame.filter(pl.any_horizontal([pl.col("near_tie"), *tied]).fill_null(False))["person"])
-    deferred |= set(routing_doubts(backtest, frame, history_micros(as_utc(now)))["person"].to_list())
+    frame = frame.join(routes(backtest, frame, history_micros(as_utc(now))), on="person", how="left")
+    deferred |= set(frame.filter(pl.col("route_unsure"))["person"].to_list())
     ambiguous = _disqualifier_reasons(compiled) is None
     if ambiguous:  # two disqualifiers share an id (validation forbids it): their reasons are told apart live
         deferred |= set(frame.filter(pl.col("disqualified_by").list.len() > 0)["person"].to_list())
     frame = frame.filter(~pl.col("person").is_in(list(deferred)))
-    frame = _with_documents(compiled, _with_moves(frame))
-    columns = ["person", "from_status", "to_status", *ROW[1:], "reasons"]
+    frame = _with_documents(compiled, _with_moves(frame).with_columns(pl.col("missing").alias("missing_items")))
+    columns = ["person", "from_status", "to_status", *ROW[1:], "reasons", *detail_columns(compiled)]
     return BulkDecisions(frame.select(columns).sort("person"), frozenset(deferred))
+
+
+def detail_columns(compiled: CompiledPact) -> list[str]:
+    """The per-criterion, stage, disqualifier, readiness and routing columns an Evaluation is rebuilt from."""
+    fit = [f"fit{index}" for index in range(len(compiled.fit))]
+    engagement = [f"{kind}{index}" for index in range(len(compiled.engagement)) for kind in ("points", "n")]
+    return [*fit, *engagement, "mql", "hot", "disqualified_by", "missing_items", "route"]
 
 
 def _criteria(compiled: CompiledPact, frame: pl.DataFrame) -> tuple[list[pl.Expr], list[pl.Expr]]:

@@ -1,7 +1,8 @@
-"""Which people a routing rule cannot be decided for, vectorised: the live evaluator records an error for them.
+"""Routing, vectorised: the first routing rule that holds for each person, and who a rule cannot be decided for.
 
 The backtest leaves routing out (its results carry no route), but a routing test on a value that is an object
-or a list is an error the live evaluator stores with the evaluation, so activation sends those people to it.
+or a list is an error the live evaluator stores with the evaluation, so activation sends those people to it;
+the route itself is what listeners to moves read (the handoff assigns by it).
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from leadpact.insights.backtest.engine import Backtest, _by_distinct_value
 from leadpact.pact.schema import EventTest, FieldTest
 
 
-def routing_doubts(backtest: Backtest, frame: pl.DataFrame, micros: int) -> pl.DataFrame:
-    """Return `person` of everyone for whom a routing rule the live evaluator may reach is undecidable."""
-    reached = []
+def routes(backtest: Backtest, frame: pl.DataFrame, micros: int) -> pl.DataFrame:
+    """Return `person`, `route` (the position of the first routing rule that holds, null when none does) and
+    `route_unsure` (a rule the live evaluator may reach cannot be decided) for every person of `frame`."""
+    reached: list[Any] = []
     for rule, test in backtest.compiled.routing:
+        reached.append(rule.when if test is not None else None)
         if test is None:  # a rule with no `when` always holds: the live evaluator stops there
             break
-        reached.append(rule.when)
-    if not reached:
-        return pl.DataFrame(schema={"person": pl.Int64})
+    conditions_ = [c for c in reached if c is not None]
     names, lists = dict(backtest.names), backtest.compiled.lists
-    nodes = _leaves(reached)
+    nodes = _leaves(conditions_)
     missing = sorted({n.field for n in nodes if isinstance(n, FieldTest)} - _present(frame))
     if missing:
         extra = backtest.history.facts.fields(missing)
@@ -40,8 +41,16 @@ def routing_doubts(backtest: Backtest, frame: pl.DataFrame, micros: int) -> pl.D
             names[id(node)] = name = f"route_event{position}"
             branches[name] = events.branch(backtest.history, node, lists)
     frame = events.test_columns(frame, branches, micros)
-    undecidable = [conditions.expression(condition, names, lists)[1] for condition in reached]
-    return frame.filter(pl.any_horizontal(undecidable).fill_null(False)).select("person")
+    route, unsure = pl.lit(None, pl.Int32), [pl.lit(False)]
+    for position, condition in reversed(list(enumerate(reached))):  # the first rule that holds wins
+        if condition is None:
+            route = pl.lit(position, pl.Int32)
+            continue
+        holds, undecidable = conditions.expression(condition, names, lists)
+        route = pl.when(holds.fill_null(False)).then(pl.lit(position, pl.Int32)).otherwise(route)
+        unsure.append(undecidable)
+    return frame.select("person", route.alias("route"), pl.any_horizontal(unsure).fill_null(False)
+                        .alias("route_unsure"))
 
 
 def _leaves(roots: list[Any]) -> list[Any]:

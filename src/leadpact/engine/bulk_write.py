@@ -17,6 +17,7 @@ from leadpact.engine.live import Decision
 from leadpact.engine.outcome import evaluation_row, reasons
 from leadpact.lifecycle import SYSTEM
 from leadpact.lifecycle.service import Move, apply_moves
+from leadpact.pact import Evaluation
 from leadpact.pact.models import Evaluation as EvaluationRow
 from leadpact.people.models import Person
 
@@ -25,10 +26,11 @@ COLUMNS = ["person_id", "pact_version", "fit_score", "grade", "engagement_score"
 JSON_COLUMNS = ("matched", "missing")
 
 
-def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decision], version: int,
-                now: datetime) -> dict[str, int]:
+def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decision], version: int, now: datetime,
+                evaluations: dict[int, Evaluation]) -> dict[str, int]:
     """Store the evaluations of a chunk (rows decided in bulk, and decisions of the live evaluator), make its
-    moves, tell the listeners about the live evaluator's moves; return the moves counted by kind."""
+    moves, tell the listeners of each (with `evaluations` of the moves decided in bulk); return the moves
+    counted by kind."""
     connection = session.connection()
     stamp = driver_params(connection, EvaluationRow.__table__, ["evaluated_at"], [{"evaluated_at": now}])[0][0]
     # Polars builds the row tuples itself: unpacking and repacking them in Python costs more than the statement
@@ -46,12 +48,12 @@ def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decisio
     moves.sort(key=lambda m: m.person_id)
     apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
     if live._moved_listeners:
-        # the caller sends every mover to the live evaluator when someone listens: listeners get its evaluation
-        assert moving.height == 0, "moves decided in bulk cannot be told to listeners"
-        for d in sorted(live_moves, key=lambda d: d.person_id):
-            person = session.get(Person, d.person_id)
+        by_person = {d.person_id: d.evaluation for d in live_moves}
+        for m in moves:
+            person = session.get(Person, m.person_id)
+            evaluation = by_person[m.person_id] if m.person_id in by_person else evaluations[m.person_id]
             for listener in live._moved_listeners:
-                listener(session, person, d.from_status, d.to_status or "", d.evaluation, now)
+                listener(session, person, m.from_status, m.to_status, evaluation, now)
     counted: dict[str, int] = {}
     for m in moves:
         kind = f"{m.from_status}→{m.to_status}"
