@@ -8,6 +8,7 @@ per-person path (`vectorised=False`, in chunks on every core) stays as the refer
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -157,24 +158,32 @@ def _reevaluate_vectorised(
     from leadpact.engine.bulk_evaluations import evaluations
     from leadpact.engine.bulk_write import write_chunk
 
-    compiled = compile_pact(load_pact(version.source))
-    bulk = bulk_decisions(session.connection(), compiled, catalog, now, OPEN_STATES, workers=workers)
-    frame = bulk.frame.filter(pl.col("person").is_in(ids))
-    live_ids = set(bulk.deferred) | (set(ids) - set(frame["person"].to_list()))  # nobody open is left out
-    frame = frame.filter(~pl.col("person").is_in(list(live_ids)))
-    # listeners receive each move's Evaluation: rebuilt from the vectorised columns, for the movers only
-    heard = evaluations(compiled, frame.filter(pl.col("to_status").is_not_null()), now) if live._moved_listeners \
-        else {}
-    moves: dict[str, int] = {}
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        mine = [person for person in part if person in live_ids]
-        decisions = decide_people(session.connection(), compiled, catalog, mine, now) if mine else []
-        rows = frame.filter(pl.col("person").is_between(part[0], part[-1]))
-        for kind, count in write_chunk(session, bulk=rows, decisions=decisions, version=version.version, now=now,
-                                       evaluations=heard).items():
-            moves[kind] = moves.get(kind, 0) + count
-        session.flush()
+    collecting = gc.isenabled()
+    # Hundreds of thousands of rows, reasons and moves live at once: the cyclic collector would walk them all
+    # over and over and find nothing (they hold no cycles); reference counting frees them as usual.
+    gc.disable()
+    try:
+        compiled = compile_pact(load_pact(version.source))
+        bulk = bulk_decisions(session.connection(), compiled, catalog, now, OPEN_STATES, workers=workers)
+        frame = bulk.frame.filter(pl.col("person").is_in(ids))
+        live_ids = set(bulk.deferred) | (set(ids) - set(frame["person"].to_list()))  # nobody open is left out
+        frame = frame.filter(~pl.col("person").is_in(list(live_ids)))
+        # listeners receive each move's Evaluation: rebuilt from the vectorised columns, for the movers only
+        movers = frame.filter(pl.col("to_status").is_not_null())
+        heard = evaluations(compiled, movers, now) if live._moved_listeners else {}
+        moves: dict[str, int] = {}
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            mine = [person for person in part if person in live_ids]
+            decisions = decide_people(session.connection(), compiled, catalog, mine, now) if mine else []
+            rows = frame.filter(pl.col("person").is_between(part[0], part[-1]))
+            for kind, count in write_chunk(session, bulk=rows, decisions=decisions, version=version.version,
+                                           now=now, evaluations=heard).items():
+                moves[kind] = moves.get(kind, 0) + count
+            session.flush()
+    finally:
+        if collecting:
+            gc.enable()
     return {
         "people_evaluated": len(ids),
         "people_moved": sum(moves.values()),
