@@ -6,7 +6,7 @@ time order.
 The server is `leadpact serve --workers N` with one process per core by default (SQLite still has one writer at
 a time: the processes take turns through a file lock while the others parse requests).
 
-Reproduce: `.venv/bin/python bench/ingest.py [--people 3000] [--senders 4] [--workers 2]` (as root, it starts its
+Reproduce: `.venv/bin/python bench/ingest.py [--people 3000] [--senders 4] [--workers 1 2]` (as root, it starts its
 own throwaway PostgreSQL 15; or set LEADPACT_BENCH_POSTGRES_URL)."""
 
 from __future__ import annotations
@@ -106,25 +106,29 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=3_000, help="identified people of the demo company")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="leadpact serve processes")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1],
+                        help="leadpact serve process counts to measure (SQLite); PostgreSQL uses the last")
     args = parser.parse_args()
     messages = list(generate_company(people=args.people, accounts=max(10, args.people // 4)).iter_events())
     print(f"{len(messages):,} demo events ({args.people:,} identified people and their anonymous visitors), "
-          f"batches of {args.batch_size}, {args.senders} concurrent senders, leadpact serve --workers {args.workers}")
+          f"batches of {args.batch_size}, {args.senders} concurrent senders")
     with tempfile.TemporaryDirectory() as directory:
-        api = through_api(f"sqlite:///{directory}/api.db", messages, batch_size=args.batch_size, senders=args.senders,
-                          workers=args.workers)
         raw = raw_insert(f"sqlite:///{directory}/raw.db", messages)
-    print(f"SQLite      /v1/batch: {api:>9,.0f} events/s   raw insert: {raw:>9,.0f} rows/s   "
-          f"ratio {api / raw:.2f}   (target ≥ 10,000 events/s)")
+        for workers in dict.fromkeys(args.workers):
+            api = through_api(f"sqlite:///{directory}/api-{workers}.db", messages, batch_size=args.batch_size,
+                              senders=args.senders, workers=workers)
+            print(f"SQLite      /v1/batch: {api:>9,.0f} events/s   raw insert: {raw:>9,.0f} rows/s   "
+                  f"ratio {api / raw:.2f}   serve --workers {workers}   (target ≥ 10,000 events/s)")
     with throwaway_postgres() as server:
         if server is None:
             print("PostgreSQL: skipped (not root and LEADPACT_BENCH_POSTGRES_URL unset)")
             return
+        workers = args.workers[-1]
         api = through_api(fresh_postgres_database(server), messages, batch_size=args.batch_size,
-                          senders=args.senders, workers=args.workers)
+                          senders=args.senders, workers=workers)
         raw = raw_insert(fresh_postgres_database(server), messages)
-        print(f"PostgreSQL  /v1/batch: {api:>9,.0f} events/s   raw insert: {raw:>9,.0f} rows/s   ratio {api / raw:.2f}")
+        print(f"PostgreSQL  /v1/batch: {api:>9,.0f} events/s   raw insert: {raw:>9,.0f} rows/s   "
+              f"ratio {api / raw:.2f}   serve --workers {workers}")
 
 
 if __name__ == "__main__":
