@@ -158,6 +158,8 @@ def _reevaluate_vectorised(
     from leadpact.engine.bulk_evaluations import evaluations
     from leadpact.engine.bulk_write import write_chunk
 
+    if session.get_bind().dialect.name != "sqlite":
+        workers = 1  # slices are read at once from a SQLite file only (see snapshot.py)
     collecting = gc.isenabled()
     # Hundreds of thousands of rows, reasons and moves live at once: the cyclic collector would walk them all
     # over and over and find nothing (they hold no cycles); reference counting frees them as usual.

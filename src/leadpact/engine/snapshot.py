@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ import polars as pl
 from sqlalchemy.engine import Connection
 
 from leadpact.engine.inputs import ACCOUNT_COLUMNS, PERSON_COLUMNS
+from leadpact.engine.slices import Slices
 from leadpact.insights.backtest.database import DatabaseFacts
 from leadpact.insights.backtest.documents import Documents
 from leadpact.insights.backtest.history import History, finish_events, keyed_events
@@ -53,7 +53,7 @@ _POSTGRES = {
 
 def read_snapshot(connection: Connection, catalog: Catalog, *, workers: int = 1) -> tuple[History, pl.DataFrame]:
     """Return the history of every person (attributed events, facts, the catalog) and each person's status;
-    with `workers` > 1 the events are read in as many slices at once, each on its own connection."""
+    with `workers` > 1 the events of a SQLite file are read in as many slices at once."""
     sql = _SQLITE if connection.dialect.name == "sqlite" else _POSTGRES
     paused = gc.isenabled()
     gc.disable()  # millions of fresh row tuples would set off full collections over and over, finding nothing
@@ -88,33 +88,33 @@ def read_snapshot(connection: Connection, catalog: Catalog, *, workers: int = 1)
 
 
 def _events(connection: Connection, sql: dict[str, str], workers: int) -> pl.DataFrame:
-    """Every attributed event's row, read in `workers` slices of ids at once (one on the caller's connection; the
-    others see what is committed, which is the same: activation's own transaction writes no events)."""
+    """Every attributed event's row; on a SQLite file with `workers` > 1, read in as many slices of ids at once,
+    one on the caller's connection and the others by helper processes (see slices.py), which see what is
+    committed: the same here, as activation's own transaction writes no events."""
     stamps = pl.String if connection.dialect.name == "sqlite" else pl.Int64
     query = (f"SELECT id, person_id, type, event, {sql['time']}, {sql['json'].format('properties')}, {sql['hint']} "
              "FROM events WHERE person_id IS NOT NULL")
     schema = {**EVENTS, "timestamp": stamps}
-    if workers <= 1:
+    database = connection.engine.url.database or ""
+    on_file = connection.dialect.name == "sqlite" and database not in ("", ":memory:") and \
+        not database.startswith("file:")
+    low, high = connection.exec_driver_sql("SELECT min(id), max(id) FROM events").one() if on_file else (None, None)
+    if workers <= 1 or low is None:
         with _mapped(connection):
             return _fetch(connection, query, schema)
-    low, high = connection.exec_driver_sql("SELECT min(id), max(id) FROM events").one()
-    if low is None:
-        return _fetch(connection, query, schema)
     step = (high - low) // workers + 1
     bounds = [(low + n * step, low + (n + 1) * step - 1) for n in range(workers)]
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sliced = f"{query} AND id BETWEEN {mark} AND {mark}"
-    engine = connection.engine
-
-    def read(bound: tuple[int, int]) -> pl.DataFrame:
-        # The database does the scanning and JSON work of each slice without holding the GIL.
-        with engine.connect() as own, _mapped(own):
-            return _fetch(own, sliced, schema, bound)
-
-    with ThreadPoolExecutor(workers - 1) as pool, _mapped(connection):
-        others = pool.map(read, bounds[1:])
-        first = _fetch(connection, sliced, schema, bounds[0])
-        return pl.concat([first, *others])
+    sliced = f"{query} AND id BETWEEN ? AND ?"
+    helpers = Slices(database, sliced, schema, bounds[1:])
+    try:
+        with _mapped(connection):
+            first = _fetch(connection, sliced, schema, bounds[0])
+        others = helpers.frames()
+    finally:
+        helpers.close()
+    # a slice whose helper failed is read here: slower, the same rows
+    return pl.concat([first, *[frame if frame is not None else _fetch(connection, sliced, schema, bound)
+                                for frame, bound in zip(others, bounds[1:], strict=True)]])
 
 
 @contextmanager

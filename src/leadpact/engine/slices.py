@@ -1,0 +1,63 @@
+"""Slices of a SQLite query read by helper processes at once, each handing back an Arrow file.
+
+A thread does not help here: sqlite3 lets go of the GIL for every row it steps and takes it back to build the
+row, so two threads reading at once mostly wait for each other. A helper process is a bare interpreter with
+sqlite3 and Polars only (not leadpact, whose imports cost more than a slice), started while the caller reads
+its own slice. Helpers see what is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+# The helper's whole program: argv = database, query, low, high, schema (JSON [[name, dtype], ...]), output.
+HELPER = """
+import gc, json, sqlite3, sys
+import polars as pl
+gc.disable()
+database, query, low, high, schema, out = sys.argv[1:7]
+connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+connection.execute("PRAGMA mmap_size = 1099511627776")
+rows = connection.execute(query, (int(low), int(high))).fetchall()
+schema = json.loads(schema)
+columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+pl.DataFrame([pl.Series(n, c, dtype=getattr(pl, t)) for (n, t), c in zip(schema, columns, strict=True)]).write_ipc(out)
+"""
+
+
+class Slices:
+    """Helper processes reading `query` (its last two parameters: an id range) over some ranges of ids."""
+
+    def __init__(self, database: str, query: str, schema: dict[str, Any], bounds: list[tuple[int, int]]) -> None:
+        self.directory = tempfile.TemporaryDirectory(prefix="leadpact-slices-")
+        names = json.dumps([[name, str(dtype)] for name, dtype in schema.items()])
+        self.outputs = [Path(self.directory.name) / f"{n}.arrow" for n in range(len(bounds))]
+        self.helpers = [subprocess.Popen([sys.executable, "-c", HELPER, database, query, str(low), str(high), names,
+                                          str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                        for (low, high), out in zip(bounds, self.outputs, strict=True)]
+
+    def frames(self) -> list[pl.DataFrame | None]:
+        """Wait for every helper; return each slice, or None where its helper failed (the caller reads it)."""
+        found: list[pl.DataFrame | None] = []
+        try:
+            for helper, out in zip(self.helpers, self.outputs, strict=True):
+                helper.communicate()
+                found.append(pl.read_ipc(out.read_bytes()) if helper.returncode == 0 else None)
+        finally:
+            self.close()
+        return found
+
+    def close(self) -> None:
+        """Stop any helper still running and remove their files."""
+        for helper in self.helpers:
+            if helper.poll() is None:
+                helper.kill()
+                helper.wait()
+        self.directory.cleanup()
