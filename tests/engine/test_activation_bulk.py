@@ -141,3 +141,9 @@ def test_listeners_hear_of_every_move_with_the_live_evaluation(company):
             assert {h[2] for h in heard} >= {"mql", "needs_context", "engaged"}
     finally:
         remove_moved_listener(listener)
+
+
+def test_activation_with_nobody_open_reads_nothing(database_url):
+    with session_scope() as session:
+        summary = reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
+    assert (summary["people_evaluated"], summary["people_moved"], summary["evaluated_live"]) == (0, 0, 0)

@@ -160,6 +160,8 @@ def _reevaluate_vectorised(
 
     if session.get_bind().dialect.name != "sqlite":
         workers = 1  # slices are read at once from a SQLite file only (see snapshot.py)
+    if not ids:  # nobody to re-evaluate: the database need not be read
+        return _summary(ids, {}, started, workers, live=0)
     collecting = gc.isenabled()
     # Hundreds of thousands of rows, reasons and moves live at once: the cyclic collector would walk them all
     # over and over and find nothing (they hold no cycles); reference counting frees them as usual.
@@ -186,11 +188,15 @@ def _reevaluate_vectorised(
     finally:
         if collecting:
             gc.enable()
+    return _summary(ids, moves, started, workers, live=len(live_ids & set(ids)))
+
+
+def _summary(ids: list[int], moves: dict[str, int], started: float, workers: int, *, live: int) -> dict[str, Any]:
     return {
         "people_evaluated": len(ids),
         "people_moved": sum(moves.values()),
         "moves": moves,
         "seconds": round(time.perf_counter() - started, 3),
         "workers": workers,
-        "evaluated_live": len(live_ids & set(ids)),
+        "evaluated_live": live,
     }
