@@ -45,7 +45,9 @@ _SQLITE = {
 }
 _POSTGRES = {
     "json": "{}::text",
-    "time": "(extract(epoch FROM timestamp) * 1000000)::bigint",
+    # whole seconds and microseconds apart: exact whether extract() answers numeric (PostgreSQL 14+) or double
+    "time": "extract(epoch FROM date_trunc('second', timestamp))::bigint * 1000000 "
+            "+ mod(extract(microseconds FROM timestamp)::bigint, 1000000)",
     "hint": "CASE WHEN coalesce(jsonb_typeof(properties -> 'path'), 'null') = 'null' "
             "AND jsonb_typeof(context -> 'page' -> 'path') = 'string' THEN context -> 'page' ->> 'path' END",
 }
