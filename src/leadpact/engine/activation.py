@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import time
+from bisect import bisect_left, bisect_right
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -176,11 +177,14 @@ def _reevaluate_vectorised(
         movers = frame.filter(pl.col("to_status").is_not_null())
         heard = evaluations(compiled, movers, now) if live._moved_listeners else {}
         moves: dict[str, int] = {}
+        ordered = frame["person"].to_list()
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
             mine = [person for person in part if person in live_ids]
             decisions = decide_people(session.connection(), compiled, catalog, mine, now) if mine else []
-            rows = frame.filter(pl.col("person").is_between(part[0], part[-1]))
+            # the frame is sorted by person: each chunk is a slice of it, found by binary search
+            first, end = bisect_left(ordered, part[0]), bisect_right(ordered, part[-1])
+            rows = frame.slice(first, end - first)
             for kind, count in write_chunk(session, bulk=rows, decisions=decisions, version=version.version,
                                            now=now, evaluations=heard).items():
                 moves[kind] = moves.get(kind, 0) + count
