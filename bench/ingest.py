@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1],
-                        help="leadpact serve process counts to measure (SQLite); PostgreSQL uses the last")
+                        help="leadpact serve process counts to measure (SQLite); PostgreSQL uses the first")
     args = parser.parse_args()
     messages = list(generate_company(people=args.people, accounts=max(10, args.people // 4)).iter_events())
     print(f"{len(messages):,} demo events ({args.people:,} identified people and their anonymous visitors), "
@@ -123,7 +123,7 @@ def main() -> None:
         if server is None:
             print("PostgreSQL: skipped (not root and LEADPACT_BENCH_POSTGRES_URL unset)")
             return
-        workers = args.workers[-1]
+        workers = args.workers[0]
         api = through_api(fresh_postgres_database(server), messages, batch_size=args.batch_size,
                           senders=args.senders, workers=workers)
         raw = raw_insert(fresh_postgres_database(server), messages)
