@@ -4,7 +4,8 @@ It holds what `leadpact.insights.backtest.read_database` reads, with two differe
 re-evaluate 100,000 people in seconds: rows come straight from the driver into Polars (no ORM or SQLAlchemy row
 processing), and an event without its own page path carries `context.page.path` picked out by the database, so
 readiness needs no context document (`path_hint`). It reads through the caller's connection, so it sees the
-caller's transaction, as the live evaluator does.
+caller's transaction as the live evaluator does; only the slices of a large SQLite file's events that helper
+processes read (slices.py) come from what is committed, which is the same, as activation writes no events.
 """
 
 from __future__ import annotations
