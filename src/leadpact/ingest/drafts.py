@@ -12,24 +12,10 @@ from sqlalchemy.orm import Session
 
 from leadpact.db import bind_processors, placeholder
 from leadpact.people.models import Person
+from leadpact.people.traits import DESCRIBING_COLUMNS
 
 # The columns an identify or a group call may change.
-COLUMNS = (
-    "email",
-    "user_id",
-    "first_name",
-    "last_name",
-    "title",
-    "seniority",
-    "department",
-    "country",
-    "phone",
-    "company_name",
-    "traits",
-    "account_id",
-    "identified_at",
-    "updated_at",
-)
+COLUMNS = (*DESCRIBING_COLUMNS, "traits", "account_id", "identified_at", "updated_at")
 
 
 class PersonDraft:

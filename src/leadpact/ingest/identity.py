@@ -12,6 +12,7 @@ from leadpact.ingest.drafts import forget_people
 from leadpact.ingest.messages import Message
 from leadpact.ingest.models import Event
 from leadpact.people.models import Identity, Person
+from leadpact.people.traits import DESCRIBING_COLUMNS
 
 Key = tuple[str, str]
 
@@ -191,16 +192,7 @@ class IdentityResolver:
         self.session.execute(update(Identity).where(Identity.person_id == drop.id).values(person_id=keep.id))
         self.session.execute(update(Event).where(Event.person_id == drop.id).values(person_id=keep.id))
         for column in (
-            "email",
-            "user_id",
-            "first_name",
-            "last_name",
-            "title",
-            "seniority",
-            "department",
-            "country",
-            "phone",
-            "company_name",
+            *DESCRIBING_COLUMNS,
             "account_id",
             "identified_at",
             "first_touch_channel",

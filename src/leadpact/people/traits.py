@@ -23,6 +23,19 @@ PERSON_COLUMNS: dict[str, str] = {
     "country": "country",
     "phone": "phone",
 }
+# A person's own describing columns, in table order: what identify writes and a merge carries over.
+DESCRIBING_COLUMNS = (
+    "email",
+    "user_id",
+    "first_name",
+    "last_name",
+    "title",
+    "seniority",
+    "department",
+    "country",
+    "phone",
+    "company_name",
+)
 ACCOUNT_COLUMNS: dict[str, str] = {
     "name": "name",
     "industry": "industry",
