@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadpact.insights.backtest import documents
+from leadpact.insights.backtest import documents, fastjson
 from leadpact.insights.backtest.documents import Documents, walk
 
 KEYS = st.sampled_from(["email", "title", "company", "name", "n"])
@@ -34,15 +34,17 @@ FIELDS = {"@email": ["email"], "@title": ["title"], "@company": ["company"], "pe
           "company@name": walk("company", "name"), "@n": ["n"]}
 
 
+@pytest.mark.parametrize("sample", [10**9, 2])  # types inferred from every document, or from a sample of two
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(DOCUMENT, min_size=1, max_size=40))
-def test_polars_decoding_equals_python(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_polars_decoding_equals_python(texts: list[str], sample: int, monkeypatch: pytest.MonkeyPatch) -> None:
     series = pl.Series(texts).unique(maintain_order=True)
     codes = pl.Series(range(len(series)), dtype=pl.UInt32)
     monkeypatch.setattr(documents, "FAST_FROM", 10**9)
     python = Documents(codes, series).table("code", fields=FIELDS)
     monkeypatch.setattr(documents, "FAST_FROM", 0)
+    monkeypatch.setattr(fastjson, "SAMPLE", sample)
     monkeypatch.setattr(documents, "DECODE_SLICE", 7)  # several slices, each with its own inferred types
     fast = Documents(codes, series).table("code", fields=FIELDS)
     assert fast.to_dicts() == python.to_dicts()

@@ -18,12 +18,32 @@ def python_map(values: pl.Series, function: Callable[[Any], Any], dtype: pl.Data
                          "mapped": pl.Series([function(v) for v in distinct.to_list()], dtype=dtype)})
 
 
+PRINTABLE_ASCII = r"^[\x20-\x7e]*$"  # where Python's strip() and lower() do exactly what Polars' do
+
+
+def text_map(values: pl.Series, vectorised: Callable[[pl.Expr], pl.Expr], function: Callable[[Any], Any],
+             dtype: pl.DataType) -> pl.DataFrame:
+    """Return `value` → `mapped` as python_map does, computed by Polars for printable-ASCII texts (nearly all) and
+    by `function` in Python for the rest (Unicode whitespace and case rules differ between the two)."""
+    distinct = values.drop_nulls().unique()
+    plain = distinct.str.contains(PRINTABLE_ASCII)
+    fast = distinct.filter(plain).to_frame("value").with_columns(
+        vectorised(pl.col("value")).cast(dtype).alias("mapped"))
+    return pl.concat([fast, python_map(distinct.filter(~plain), function, dtype)])
+
+
+def ascii_email_domain(email: pl.Expr) -> pl.Expr:
+    """`email_domain` for printable-ASCII texts: the lower-cased part after the last @, or null."""
+    domain = email.str.split("@").list.last().str.strip_chars(" ").str.to_lowercase()
+    return pl.when(email.str.contains("@", literal=True) & (domain != "")).then(domain)
+
+
 def with_email_domain(frame: pl.DataFrame, *, wanted: bool = True) -> pl.DataFrame:
     """Add `derived_domain` and `business` (not free-mail) from person.email, and person.email_domain if wanted."""
     # person.email_domain as the live engine reads it: the email_domain trait when truthy, else the email's domain
     email, n = typed.names("person.email"), typed.names("person.email_domain")
     frame = frame.with_columns(pl.when(pl.col(email["k"]) == typed.TEXT).then(pl.col(email["s"])).alias("email_text"))
-    domains = python_map(frame["email_text"], email_domain, pl.String())
+    domains = text_map(frame["email_text"], ascii_email_domain, email_domain, pl.String())
     frame = frame.join(domains.rename({"value": "email_text", "mapped": "derived_domain"}), on="email_text",
                        how="left")
     free = python_map(frame["derived_domain"], is_freemail, pl.Boolean())

@@ -3,7 +3,9 @@ distinct document is parsed once and its fields joined back to the rows by a sma
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ CHUNK = 100_000
 # Past this many documents, fields are decoded by Polars (see fastjson.py) and only doubtful ones by Python.
 FAST_FROM = 20_000
 DECODE_SLICE = 250_000
+DECODERS = min(4, os.cpu_count() or 1)  # slices decoded at once (each holds its decoded structs meanwhile)
 Derive = Callable[[Any], Any]
 
 
@@ -62,8 +65,11 @@ class Documents:
     def encode(cls, frame: pl.DataFrame, column: str, code: str,
                parser: Callable[[str | None], Any] = typed.parse) -> tuple[pl.DataFrame, Documents]:
         """Replace a JSON text column of `frame` by a code column and return the distinct documents."""
-        # distinct texts by an exact join, not a categorical: the global string cache keeps every text for good
-        distinct = (frame.select(pl.col(column).cast(pl.String)).unique().drop_nulls().sort(column)
+        # distinct texts by an exact join, not a categorical: the global string cache keeps every text for good.
+        # Numbered in order of first appearance, not sorted: sorting two million texts of 200 bytes takes longer
+        # than the rest of the encoding, and leaves them scattered in memory, which makes every later pass over
+        # them (JSON decoding, the guards' regexes) several times slower.
+        distinct = (frame.select(pl.col(column).cast(pl.String)).unique(maintain_order=True).drop_nulls()
                     .with_row_index(code))
         frame = frame.with_columns(pl.col(column).cast(pl.String)).join(
             distinct, on=column, how="left", maintain_order="left").drop(column)
@@ -111,6 +117,13 @@ class Documents:
             columns.update(zip(typed.names(path).values(), [shared.to_series(i) for i in range(5)], strict=True))
         return pl.DataFrame(columns)
 
+    def prefetch(self, fields: dict[str, Sequence[str] | Field]) -> None:
+        """Extract fields into the cache now, all in one pass over the documents (later `table` calls reuse them)."""
+        specs = [spec if isinstance(spec, Field) else Field(tuple(spec)) for spec in fields.values()]
+        wanted = {self._spec_name(f): f for f in specs if self._spec_name(f) not in self._columns}
+        if wanted:
+            self._fields(wanted)
+
     @staticmethod
     def _spec_name(spec: Field) -> str:
         return f"field:{'.'.join(spec.keys)}|{spec.whole_first}"
@@ -133,9 +146,12 @@ class Documents:
             frame = self._python_fields(fields, self.chunks())
         else:
             # decoded a slice at a time: the decoded structs of millions of documents weigh gigabytes, and each
-            # slice's guards are judged against the types Polars inferred for that slice
-            frame = pl.concat([self._decoded(self.texts.slice(start, DECODE_SLICE), fields)
-                               for start in range(0, len(self.texts), DECODE_SLICE)], how="vertical_relaxed")
+            # slice's guards are judged against the types Polars inferred for that slice. Polars decodes one
+            # slice on one core and lets go of the GIL: a few slices at once use the others.
+            slices = [self.texts.slice(start, DECODE_SLICE) for start in range(0, len(self.texts), DECODE_SLICE)]
+            with ThreadPoolExecutor(max_workers=DECODERS) as pool:
+                frame = pl.concat(list(pool.map(lambda texts: self._decoded(texts, fields), slices)),
+                                  how="vertical_relaxed")
         for name in fields:
             self._columns[name] = frame.select(list(typed.names(name).values())).to_struct(name)
 

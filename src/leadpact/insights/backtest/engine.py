@@ -17,6 +17,7 @@ import polars as pl
 from leadpact.insights.backtest import conditions, events, fallback, readiness, typed
 from leadpact.insights.backtest.history import History
 from leadpact.insights.backtest.history import micros as history_micros
+from leadpact.insights.backtest.labels import labels
 from leadpact.pact import CompiledPact, Pact, as_utc, compile_pact
 from leadpact.pact.schema import EngagementCriterion, FieldTest
 
@@ -114,10 +115,9 @@ class Backtest:
         disqualifiers = []
         for rule in self.pact.disqualify:
             holds, undecidable = conditions.expression(rule.when, names, lists)
-            disqualifiers.append(pl.when(holds).then(pl.lit(rule.id)))
+            disqualifiers.append((rule.id, holds))
             unsure.append(undecidable)
-        disqualified = (pl.concat_list(disqualifiers).list.drop_nulls() if disqualifiers
-                        else pl.lit([], dtype=pl.List(pl.String)))
+        disqualified = labels(disqualifiers)
         frame = frame.with_columns(*held.values(), disqualified.alias("disqualified_by"),
                                    pl.any_horizontal([pl.col("unsure"), *unsure]).alias("unsure"))
         status = (pl.when(pl.col("disqualified_by").list.len() > 0).then(pl.lit("disqualified"))
@@ -161,7 +161,10 @@ def _by_distinct_value(people: pl.DataFrame, test: FieldTest, name: str, lists: 
     columns = list(typed.names(test.field).values())
     holds, undecidable = typed.field_test(test.field, test.op, test.value, lists)
     decided = people.select(columns).unique().with_columns(holds.alias(name), undecidable.alias(f"{name}#u"))
-    return people.join(decided, on=columns, how="left", nulls_equal=True, maintain_order="left")
+    # joined on the tested columns alone, then set beside the rest: joining the wide frame of a million people
+    # would copy every column of it
+    found = people.select(columns).join(decided, on=columns, how="left", nulls_equal=True, maintain_order="left")
+    return people.hstack(found.select(name, f"{name}#u").get_columns())
 
 
 def backtest(pact: Pact | CompiledPact, history: History, as_of: datetime | str) -> pl.DataFrame:

@@ -58,13 +58,23 @@ def branch(history: History, test: EventTest, lists: Lists) -> Branch:
         for path in paths:
             decided = history.event_field(decided, path)
         decided = decided.select("props", holds.alias("matched"), undecidable.alias("undecidable"))
-        rows = rows.join(decided, on="props", how="left", nulls_equal=True, maintain_order="left")
+        # looked up by set membership, not joined: the documents are few, the events millions
+        rows = rows.filter(_per_document(decided, pl.col("matched") | pl.col("undecidable"))).with_columns(
+            _per_document(decided, pl.col("matched")).alias("matched"),
+            _per_document(decided, pl.col("undecidable")).alias("undecidable"))
     else:
         for path in paths:
             rows = history.event_field(rows, path)
         rows = rows.with_columns(holds.alias("matched"), undecidable.alias("undecidable"))
     return Branch(test, rows.filter(pl.col("matched") | pl.col("undecidable"))
                   .select(*columns, "matched", "undecidable"))
+
+
+def _per_document(decided: pl.DataFrame, condition: pl.Expr) -> pl.Expr:
+    """Whether each event's properties document is one of those `decided` says the condition holds for."""
+    documents = decided.filter(condition)["props"]
+    holds = pl.col("props").is_in(documents.drop_nulls().implode()).fill_null(False)
+    return holds | pl.col("props").is_null() if documents.null_count() else holds
 
 
 def count_test(count: Count | None, column: pl.Expr) -> pl.Expr:
@@ -76,15 +86,19 @@ def count_test(count: Count | None, column: pl.Expr) -> pl.Expr:
 
 def test_columns(people: pl.DataFrame, branches: dict[str, Branch], as_of: int) -> pl.DataFrame:
     """Return `people` with, per named event test, whether it holds and whether it was undecidable."""
+    # joined onto the people alone, in their order, then set beside the facts: joining the wide frame of facts
+    # once per test would copy every column of a million people each time
+    tests = people.select("person")
     for name, item in branches.items():
         rows, doubtful = item.at(as_of)
         counts = rows.group_by("person").agg(pl.len().cast(pl.Int64).alias("n"))
-        people = (people.join(counts, on="person", how="left")
-                  .join(doubtful.with_columns(pl.lit(True).alias(f"{name}#u")), on="person", how="left")
-                  .with_columns(count_test(item.test.count, pl.col("n").fill_null(0)).fill_null(False).alias(name),
-                                pl.col(f"{name}#u").fill_null(False))
-                  .drop("n"))
-    return people
+        tests = (tests.join(counts, on="person", how="left", maintain_order="left")
+                 .join(doubtful.with_columns(pl.lit(True).alias(f"{name}#u")), on="person", how="left",
+                       maintain_order="left")
+                 .with_columns(count_test(item.test.count, pl.col("n").fill_null(0)).fill_null(False).alias(name),
+                               pl.col(f"{name}#u").fill_null(False))
+                 .drop("n"))
+    return people.hstack(tests.drop("person").get_columns())
 
 
 def criterion_branches(criterion: EngagementCriterion) -> list[EventTest]:

@@ -46,6 +46,28 @@ def _tops(keys: list[str]) -> list[str]:
     return [".".join(keys), keys[0]] if len(keys) > 1 else [keys[0]]
 
 
+def trait_fields(paths: Sequence[str], extra: Sequence[str] = ()) -> tuple[dict[str, Any], set[str]]:
+    """The fields read from each trait document for these paths (see ExportFacts._table), and the top-level keys."""
+    tops = {top for path in paths for top in _tops(_keys(path))} | {"company", *extra}
+    fields: dict[str, Any] = {path: _keys(path) for path in paths}
+    fields.update({f"@{top}": [top] for top in tops})
+    # resolve reads the company trait with company.get(...): a plain walk, no dotted trait names
+    fields.update({f"company@{key}": walk("company", key) for key in ("name", "industry", "employees",
+                                                                      "employee_count")})
+    return fields, tops
+
+
+def _person_paths(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The person paths asked for (with person.email), and those read from identify traits (email_domain last)."""
+    person_paths = sorted({p for p in paths if p.startswith("person.")} | {"person.email"})
+    return person_paths, [p for p in person_paths if p != "person.email_domain"] + ["person.email_domain"]
+
+
+def identify_fields(paths: Sequence[str]) -> dict[str, Any]:
+    """The fields `ExportFacts.fields(paths)` reads from identify traits: to extract them in one pass, up front."""
+    return trait_fields(_person_paths(paths)[1])[0]
+
+
 class ExportFacts:
     """Facts of people resolved from an export: identify and group calls, first ids, trait documents."""
 
@@ -61,25 +83,24 @@ class ExportFacts:
         """Return the live evaluator's inputs for a few people, resolved from their own messages."""
         return self._live(people)
 
-    def _latest(self, calls: pl.DataFrame, owner: str, table: pl.DataFrame, path: str, tops: list[str]) -> pl.DataFrame:
+    @staticmethod
+    def _latest_documents(calls: pl.DataFrame, owner: str, table: pl.DataFrame, tops: Sequence[str]) -> pl.DataFrame:
+        """Per owner, for each top key, the document of the latest call holding it (`doc:TOP`; null: none)."""
+        # one group-by for every key: calls are in time order, and a group keeps its rows' order
+        flags = table.select("tdoc", *[f"has:{top}" for top in sorted(set(tops))])
+        rows = calls.select(owner, "tdoc").join(flags, on="tdoc", how="left", maintain_order="left")
+        return rows.group_by(owner).agg(pl.col("tdoc").filter(pl.col(f"has:{top}")).last().alias(f"doc:{top}")
+                                        for top in sorted(set(tops)))
+
+    @staticmethod
+    def _latest(documents: pl.DataFrame, owner: str, table: pl.DataFrame, path: str, tops: list[str]) -> pl.DataFrame:
         """Per owner, the typed value of `path` from the latest call holding its top key (dotted name first)."""
-        docs: pl.DataFrame | None = None
-        for top in tops:  # which document: only (owner, tdoc) pairs travel, not the typed columns
-            holding = table.select("tdoc", f"has:{top}").filter(pl.col(f"has:{top}")).select("tdoc")
-            latest = (calls.select(owner, "tdoc").join(holding, on="tdoc", how="semi", maintain_order="left")
-                      .unique(owner, keep="last", maintain_order=True))
-            docs = latest if docs is None else pl.concat([docs, latest.join(docs, on=owner, how="anti")])
-        assert docs is not None
+        docs = documents.select(owner, pl.coalesce([f"doc:{top}" for top in tops]).alias("tdoc")).drop_nulls("tdoc")
         return docs.join(table.select("tdoc", *typed.names(path).values()), on="tdoc", how="left").drop("tdoc")
 
     def _table(self, paths: Sequence[str], documents: Documents, extra: Sequence[str]) -> pl.DataFrame:
         """Per trait document: each path's, each top-level key's (and `extra` keys') and the company trait's values."""
-        tops = {top for path in paths for top in _tops(_keys(path))} | {"company", *extra}
-        fields: dict[str, Any] = {path: _keys(path) for path in paths}
-        fields.update({f"@{top}": [top] for top in tops})
-        # resolve reads the company trait with company.get(...): a plain walk, no dotted trait names
-        fields.update({f"company@{key}": walk("company", key) for key in ("name", "industry", "employees",
-                                                                          "employee_count")})
+        fields, tops = trait_fields(paths, extra)
         table = documents.table("tdoc", fields=fields)
         company, name = typed.names("@company"), typed.names("company@name")
         raw_name = (pl.when(pl.col(company["k"]) == typed.TEXT).then(pl.col(company["s"]))
@@ -112,15 +133,16 @@ class ExportFacts:
         return self._frame.select("person", *[c for c in self._frame.columns if c.split("#")[0] in wanted])
 
     def _compute(self, paths: Sequence[str]) -> pl.DataFrame:
-        person_paths = sorted({p for p in paths if p.startswith("person.")} | {"person.email"})
+        person_paths, raw = _person_paths(paths)
         account_paths = sorted({p for p in paths if p.startswith("account.")})
-        raw = [p for p in person_paths if p != "person.email_domain"] + ["person.email_domain"]
         group_paths = [f"group.{p.partition('.')[2]}" for p in account_paths] + ["group.domain", "group.website",
                                                                                  "group.name"]
         table = self._table(raw, self.identify_traits, ())
         frame = self.people.select("person")
+        documents = self._latest_documents(self.identifies, "person", table,
+                                           [top for path in raw for top in _tops(_keys(path))])
         for path in raw:
-            latest = self._latest(self.identifies, "person", table, path, _tops(_keys(path)))
+            latest = self._latest(documents, "person", table, path, _tops(_keys(path)))
             frame = frame.join(latest, on="person", how="left")
             top = _keys(path)[0]
             if path in ("person.userId", "person.anonymousId"):  # setdefault: the first id sent, unless a trait
@@ -158,12 +180,14 @@ class ExportFacts:
         """One row per groupId: first-seen order, rebuilt domain, name key and each account path's value."""
         groups = self.groups.rename({"person": "sender", "group_id": "owner"})
         accounts = groups.group_by("owner").agg(pl.col("order").min().alias("first_seen"))
+        documents = self._latest_documents(groups, "owner", table, ["group_id", *[
+            top for path in account_paths for top in _tops(_keys(path))]])
         for path in account_paths:
             keys = _keys(path)
             source = "group." + ".".join(keys)
             if keys in (["domain"], ["group_id"]):
                 continue
-            latest = self._latest(groups, "owner", table, source, _tops(keys))
+            latest = self._latest(documents, "owner", table, source, _tops(keys))
             renamed = dict(zip(typed.names(source).values(), typed.names(path).values(), strict=True))
             accounts = accounts.join(latest.rename(renamed), on="owner", how="left")
         for key in ("domain", "website", "name"):
@@ -189,7 +213,7 @@ class ExportFacts:
             if keys == ["domain"]:
                 accounts = accounts.with_columns(typed.from_column(pl.col("domain"), pl.String(), path))
             elif keys == ["group_id"]:
-                latest = self._latest(groups, "owner", table, "group.group_id", ["group_id"])
+                latest = self._latest(documents, "owner", table, "group.group_id", ["group_id"])
                 renamed = dict(zip(typed.names("group.group_id").values(), typed.names(path).values(), strict=True))
                 accounts = accounts.join(latest.rename(renamed), on="owner", how="left").with_columns(
                     self._fill(path, pl.col("owner")))

@@ -5,6 +5,8 @@ Polars' JSON reader infers one type per field and quietly converts values that d
 floats differently. A document is decoded by Polars only when, for every key a field reads, the key
 appears at most once and its value starts the way the inferred type says (a quote for text, a digit
 for an integer, …); every other document (and every float) is read by Python, value for value.
+Types are inferred from an even sample of a large set; a key the sample never saw sends every document
+holding it to Python, and a document the sample's types cannot hold sends the set back to full inference.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from leadpact.insights.backtest import typed
 # How a value of each inferred type starts, after the colon that follows its key.
 _STARTS = {"String": '"', "Boolean": "tf", "Struct": "{", "List": "["}
 _INTEGER_BAD = r"(?:[^-0-9\s]|-?[0-9]+[.eE]|-?[0-9]{19,})"
+SAMPLE = 10_000  # past this many documents, the types are inferred from about this many, evenly spread
 
 
 def _key_pattern(key: str) -> str:
@@ -59,10 +62,20 @@ class Decoder:
 
     def __init__(self, texts: pl.Series) -> None:
         self.texts = texts
-        try:
-            self.decoded: pl.Series | None = texts.str.json_decode(infer_schema_length=None)
-        except Exception:  # mixed shapes Polars cannot unify: every document is read in Python
-            self.decoded = None
+        self.sampled = False  # the types were inferred from a sample: keys it never saw must be guarded too
+        self.decoded: pl.Series | None = None
+        if len(texts) > SAMPLE:
+            # inferring the types from every document costs as much as decoding them all once more
+            try:
+                dtype = texts.gather_every(len(texts) // SAMPLE).str.json_decode(infer_schema_length=None).dtype
+                self.decoded, self.sampled = texts.str.json_decode(dtype=dtype), True
+            except Exception:  # a document the sample's types cannot hold: infer from every document
+                self.decoded = None
+        if self.decoded is None:
+            try:
+                self.decoded = texts.str.json_decode(infer_schema_length=None)
+            except Exception:  # mixed shapes Polars cannot unify: every document is read in Python
+                self.decoded = None
         self._doubtful = ~texts.str.contains(r"^\s*\{") | texts.str.contains("\\u", literal=True)
         self._checked: set[str] = set()
 
@@ -79,7 +92,14 @@ class Decoder:
             for depth, key in enumerate(keys):
                 inferred = _dtype_at(dtype, keys[:depth + 1])
                 if isinstance(inferred, _Nowhere):
-                    break  # no document holds the path from here on: nothing to misread
+                    # no document holds the path from here on: nothing to misread, unless the types came from a
+                    # sample that did not see the key (below an object; below anything else the parent's guard
+                    # already sends away the documents where it is an object)
+                    parent = _dtype_at(dtype, keys[:depth]) if depth else dtype
+                    if self.sampled and isinstance(parent, pl.Struct) and f"{key}|unseen" not in self._checked:
+                        self._checked.add(f"{key}|unseen")
+                        self._doubtful = self._doubtful | texts.str.contains(_key_pattern(key))
+                    break
                 pattern = _bad_value(key, inferred)
                 if f"{key}|{pattern}" in self._checked:
                     continue

@@ -70,9 +70,8 @@ class History:
         from leadpact.insights.backtest import readiness
 
         events = self.all_events()
-        assets = readiness.event_assets(self)
-        self.first_problem = readiness.first_problem(assets)
-        self.events = events.with_columns(assets["named"])  # both sorted by person and order
+        named, self.first_problem = readiness.event_assets(self)
+        self.events = events.with_columns(named)  # in the order of all_events()
         self._by_key = None
 
     def by_key(self, key: str) -> pl.DataFrame:
@@ -130,7 +129,9 @@ def finish_events(frame: pl.DataFrame, *, ordered: bool = False) -> pl.DataFrame
     for name, dtype in EVENT_SCHEMA.items():
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype).alias(name))
-    return frame.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA).sort(["person", "order"])  # type: ignore[arg-type]
+    # rows are in `order` already: a stable sort by person alone gives (person, order) in half the time of both keys
+    return frame.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA).sort(  # type: ignore[arg-type]
+        "person", maintain_order=True)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

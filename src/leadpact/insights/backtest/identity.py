@@ -37,6 +37,12 @@ def email_node(email: Any) -> str | None:
     return EMAIL_PREFIX + email.strip().lower() if isinstance(email, str) and "@" in email else None
 
 
+def ascii_email_node(email: pl.Expr) -> pl.Expr:
+    """`email_node` for printable-ASCII texts (see derived.text_map)."""
+    return pl.when(email.str.contains("@", literal=True)).then(
+        pl.lit(EMAIL_PREFIX) + email.str.strip_chars(" ").str.to_lowercase())
+
+
 def resolve_people(own: pl.Series, pairs: list[tuple[pl.Series, pl.Series]]) -> pl.Series:
     """Return each message's person: the component of its own id (`own`) in the graph of `pairs` of node codes."""
     # codes are global categorical codes: already small integers, so they index the graph directly
