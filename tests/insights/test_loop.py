@@ -42,3 +42,15 @@ def test_the_proposal_raises_acceptance_and_keeps_the_won_deals(tmp_path: Path, 
     assert test["won_deals_kept"] >= 0.95, proposal["note"]
     assert proposal["draft_version"] == 2
     assert all(Path(path).exists() for path in figures["reports"].values())
+    # the same proposal replayed over the whole stored history, side by side as `leadpact pact backtest` shows it
+    history = test["side_by_side"]
+    proposed, active = history["pacts"]
+    assert (proposed["pact"], active["pact"]) == ("proposed", "v1 (active)")
+    assert 0 < proposed["mqls"] <= active["mqls"]  # the proposal only adds disqualifiers
+    assert proposed["with_feedback"] > 0 and active["with_feedback"] > 0
+    assert proposed["predicted_acceptance"] > active["predicted_acceptance"], history
+    assert active["won_deals"] > 0 and active["won_caught"] > 0
+    earlier = history["earlier_than_active"]
+    assert earlier["both"] > 0 and earlier["active_only"] == active["won_caught"] - earlier["both"]
+    assert earlier["candidate_only"] == proposed["won_caught"] - earlier["both"]
+    assert earlier["earlier"] == 0  # a stricter pact can qualify someone later or the same day, never earlier

@@ -101,7 +101,8 @@ def backtest_command(
                                                                 "content.parquet) instead of the database."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Replay history under a candidate pact beside the active one: MQLs, acceptance, SQLs, won deals caught."""
+    """Replay history under a candidate pact beside the active one: MQLs, acceptance, SQLs, won deals caught and
+    how many days earlier."""
     engine = None
     if parquet is None:
         from leadpact.db import get_engine, migrate

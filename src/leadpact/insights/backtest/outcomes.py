@@ -53,13 +53,22 @@ class Outcomes:
         }
 
     def days_earlier(self, candidate: pl.DataFrame, active: pl.DataFrame) -> dict[str, Any]:
-        """Return how much earlier the candidate qualified won deals that both pacts caught before the win."""
-        from leadpact.insights.backtest.report import median_days
+        """Return by how many days the candidate qualified won deals before the active pact (both caught them)."""
+        from leadpact.insights.backtest.report import mean_days, median_days
 
-        both = (candidate.join(active, on="person", suffix="_active").join(self.won, on="person")
-                .filter((pl.col("first_day") <= pl.col("won_day")) & (pl.col("first_day_active") <= pl.col("won_day"))))
+        def caught(qualified: pl.DataFrame) -> pl.DataFrame:
+            """Won deals a pact qualified on or before the day they were won."""
+            return qualified.join(self.won, on="person").filter(pl.col("first_day") <= pl.col("won_day"))
+
+        mine, theirs = caught(candidate), caught(active)
+        both = mine.join(theirs.select("person", pl.col("first_day").alias("first_day_active")), on="person")
+        # positive: the candidate's first MQL day came that many days before the active pact's
         days = (both["first_day_active"] - both["first_day"]).dt.total_days().cast(pl.Float64).to_list()
-        return {"both": both.height, "median_days_earlier": median_days(days)}
+        return {"both": both.height, "median_days_earlier": median_days(days), "mean_days_earlier": mean_days(days),
+                "earlier": sum(d > 0 for d in days), "same_day": sum(d == 0 for d in days),
+                "later": sum(d < 0 for d in days),
+                "candidate_only": mine.join(theirs, on="person", how="anti").height,
+                "active_only": theirs.join(mine, on="person", how="anti").height}
 
 
 def _rows(engine: Engine, statement: Any, schema: dict[str, Any]) -> pl.DataFrame:

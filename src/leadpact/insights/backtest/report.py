@@ -2,7 +2,9 @@
 
 For each pact: who it would have qualified (mql or hot) and on which day first, MQL volume per month,
 predicted acceptance (the acceptance rate of its MQLs among people sales gave feedback on), MQL → SQL,
-and the share of won deals it qualified before the win, with how many days before (median).
+and the share of won deals it qualified before the win, with how many days before (median). With two pacts,
+the won deals both caught: by how many days the candidate's first MQL day preceded the active pact's (median
+and mean; negative when it came later), and the won deals only one of them caught.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from statistics import median
+from statistics import fmean, median
 from typing import Any
 
 import polars as pl
@@ -75,11 +77,14 @@ def compare(pacts: Sequence[tuple[str, Backtest]], *, start: date, end: date,
     return report
 
 
-def _cell(value: Any) -> str:
+SHARES = ("predicted_acceptance", "mql_to_sql", "won_caught_share")  # the figures shown as percentages
+
+
+def _cell(value: Any, share: bool = False) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.1%}" if value <= 1 else f"{value:.1f}"
+        return f"{value:.1%}" if share else f"{value:.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
@@ -87,28 +92,44 @@ def render(report: dict[str, Any]) -> str:
     """Return the report as a plain-text table, the pacts side by side."""
     pacts = report["pacts"]
     months = sorted({m for p in pacts for m in p["mqls_per_month"]})
-    rows: list[tuple[str, list[Any]]] = [("MQLs (first qualified in the period)", [p["mqls"] for p in pacts])]
-    rows += [(f"  {month}", [p["mqls_per_month"].get(month, 0) for p in pacts]) for month in months]
+    rows: list[tuple[str, list[str]]] = [("MQLs (first qualified in the period)", [_cell(p["mqls"]) for p in pacts])]
+    rows += [(f"  {month}", [_cell(p["mqls_per_month"].get(month, 0)) for p in pacts]) for month in months]
     labels = {"with_feedback": "MQLs with feedback", "predicted_acceptance": "predicted acceptance",
               "mql_to_sql": "MQL → SQL", "won_deals": "won deals", "won_caught": "won deals caught before the win",
               "won_caught_share": "share of won deals caught",
               "median_days_before_win": "median days from qualified to won"}
     for key, label in labels.items():
         if any(key in p for p in pacts):
-            rows.append((label, [p.get(key) for p in pacts]))
+            rows.append((label, [_cell(p.get(key), key in SHARES) for p in pacts]))
     width = max(len(label) for label, _ in rows) + 2
     lines = [f"Backtest {report['from']} → {report['to']}", " " * width + "".join(f"{p['pact'][:24]:>26}"
                                                                                for p in pacts)]
-    lines += [f"{label:<{width}}" + "".join(f"{_cell(v):>26}" for v in values) for label, values in rows]
+    lines += [f"{label:<{width}}" + "".join(f"{v:>26}" for v in values) for label, values in rows]
     if "earlier_than_active" in report:
-        earlier = report["earlier_than_active"]
-        lines.append(f"won deals caught by both: {earlier['both']}; the candidate qualified them a median of "
-                     f"{_cell(earlier['median_days_earlier'])} days earlier than the active pact")
+        lines += _earlier_lines(report["earlier_than_active"], [p["pact"] for p in pacts])
     if "note" in report:
         lines.append(f"note: {report['note']}")
     return "\n".join(lines)
 
 
+def _earlier_lines(earlier: dict[str, Any], names: list[str]) -> list[str]:
+    """The days-earlier figures in words: won deals both pacts caught, and those only one caught."""
+    lines = [f"won deals caught by both: {earlier['both']:,}"]
+    if earlier["both"]:
+        lines.append(f"  the candidate qualified them {_cell(earlier['median_days_earlier'])} days earlier (median), "
+                     f"{_cell(earlier['mean_days_earlier'])} days earlier (mean) than {names[1]}; "
+                     f"earlier for {earlier['earlier']:,}, the same day for {earlier['same_day']:,}, "
+                     f"later for {earlier['later']:,}")
+    lines.append(f"won deals caught only by {names[0]}: {earlier['candidate_only']:,}; "
+                 f"only by {names[1]}: {earlier['active_only']:,}")
+    return lines
+
+
 def median_days(values: list[float]) -> float | None:
     """Return the median of a list of day counts (None when empty)."""
     return round(median(values), 1) if values else None
+
+
+def mean_days(values: list[float]) -> float | None:
+    """Return the mean of a list of day counts (None when empty)."""
+    return round(fmean(values), 1) if values else None

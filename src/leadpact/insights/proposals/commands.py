@@ -8,6 +8,7 @@ import typer
 
 from leadpact.clock import get_clock
 from leadpact.db import get_engine, migrate, session_scope
+from leadpact.insights.backtest import render
 from leadpact.insights.proposals.service import NothingToPropose, propose_next_pact
 
 
@@ -21,7 +22,7 @@ def propose_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the proposal without storing a draft."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Propose the next pact from the handoffs sales decided, with its replay beside the active pact's."""
+    """Propose the next pact from the handoffs sales decided, with its backtest beside the active pact's."""
     migrate(get_engine())
     try:
         with session_scope() as session:
@@ -33,6 +34,8 @@ def propose_command(
         typer.echo(json.dumps(result))
         return
     typer.echo(result["note"])
+    if result["backtest"].get("side_by_side"):
+        typer.echo(render(result["backtest"]["side_by_side"]))
     if result["draft_version"]:
         typer.echo(
             f"stored as draft version {result['draft_version']}: review it with "
