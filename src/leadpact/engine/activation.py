@@ -79,13 +79,8 @@ def reevaluate_all(
         for kind, count in apply_decisions(session, decisions, version=version.version, now=now).items():
             moves[kind] = moves.get(kind, 0) + count
         session.flush()
-    return {
-        "people_evaluated": len(ids),
-        "people_moved": sum(moves.values()),
-        "moves": moves,
-        "seconds": round(time.perf_counter() - started, 3),
-        "workers": workers,
-    }
+    # The per-person path evaluates everyone with the live evaluator.
+    return _summary(ids, moves, started, workers, live=len(ids))
 
 
 def _decisions(
