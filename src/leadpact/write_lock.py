@@ -28,7 +28,13 @@ def sqlite_writer(engine: Engine) -> Iterator[None]:
         with _thread_lock(database):
             yield
         return
-    path = str(Path(database).resolve())
+    with writer_lock(str(Path(database).resolve())):
+        yield
+
+
+@contextmanager
+def writer_lock(path: str) -> Iterator[None]:
+    """Hold the writer lock of a database file, named by its resolved path."""
     with _thread_lock(path):
         handle = _lock_file(path)
         fcntl.flock(handle, fcntl.LOCK_EX)

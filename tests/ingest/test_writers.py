@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -112,6 +113,34 @@ def test_the_log_is_checkpointed_in_the_background_not_by_the_writer(
     checkpoints.checkpoint_all()
     assert Path(database).stat().st_size > before + 3_000_000
     writer.dispose()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the writer lock and checkpoints are SQLite's")
+def test_the_log_starts_over_even_when_a_writer_is_always_busy(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = str(Path(database_url.removeprefix("sqlite:///")).resolve())
+    writer = make_engine(database_url)
+    with sqlite_writer(writer), writer.begin() as connection:
+        connection.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)"))
+        connection.exec_driver_sql("INSERT INTO filler (body) VALUES (?)", [("x" * 1000,) for _ in range(3000)])
+    monkeypatch.setattr(checkpoints, "WAL_BYTES", 1_000_000)
+    checkpointer = threading.Thread(target=checkpoints.checkpoint_all)
+    # The next transaction is already open while the checkpoint copies the log: the race a busy writer always
+    # wins, after which SQLite alone would never start the log over.
+    with sqlite_writer(writer), writer.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO filler (body) VALUES ('y')")
+        checkpointer.start()
+        time.sleep(0.5)
+    checkpointer.join(timeout=30)
+    with sqlite_writer(writer), writer.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO filler (body) VALUES ('z')")
+    probe = sqlite3.connect(database)
+    _busy, frames, _copied = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    probe.close()
+    writer.dispose()
+    # 3 MB were written before; a log that started over holds only the last small transaction.
+    assert frames < 20
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="the writer lock and checkpoints are SQLite's")
