@@ -26,9 +26,8 @@ database, query, low, high, schema, out = sys.argv[1:7]
 connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
 connection.execute("PRAGMA mmap_size = 1099511627776")
 rows = connection.execute(query, (int(low), int(high))).fetchall()
-schema = json.loads(schema)
-columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-pl.DataFrame([pl.Series(n, c, dtype=getattr(pl, t)) for (n, t), c in zip(schema, columns, strict=True)]).write_ipc(out)
+schema = {n: getattr(pl, t) for n, t in json.loads(schema)}
+pl.DataFrame(rows, schema=schema, orient="row").write_ipc(out)
 """
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from leadpact.db import driver_params, insert_rows, placeholder
+from leadpact.db import bind_processors, driver_params, placeholder
 from leadpact.lifecycle.models import Transition
 from leadpact.lifecycle.states import Status, is_allowed
 from leadpact.people.models import Person
@@ -71,11 +71,15 @@ def apply_moves(
     """Make every move and append its audit row, in the caller's transaction; refuse the whole set if any move
     is not in the table (automatic moves, made by `system`, only go forward)."""
     automatic = actor == SYSTEM
+    checked: set[tuple[str, str]] = set()  # activation moves 100,000 people along a handful of pairs
     for m in moves:
+        if (m.from_status, m.to_status) in checked:
+            continue
         source, target = Status(m.from_status), Status(m.to_status)
         if source == target or not is_allowed(source, target, automatic=automatic):
             kind = "automatic" if automatic else "manual"
             raise TransitionRefused(f"{kind} move {source} → {target} is not allowed for person {m.person_id}")
+        checked.add((m.from_status, m.to_status))
     if not moves:
         return
     _load_listeners()
@@ -98,20 +102,19 @@ def apply_moves(
             set_committed_value(person, "updated_at", at)
     for listener in list(_listeners):
         listener(session, moves, at, actor)
-    insert_rows(
-        connection,
-        Transition.__table__,
+    # The audit rows as the driver takes them: the shared time encoded once, not once per row (activation writes
+    # 100,000 at a time); reasons are encoded after the listeners, which may add to them.
+    table = Transition.__table__
+    at_text, actor_value, version_value = driver_params(
+        connection, table, ["at", "actor", "pact_version"], [{"at": at, "actor": actor, "pact_version": pact_version}]
+    )[0]
+    encode = bind_processors(connection, table, ["reasons"])[0]
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} (person_id, from_status, to_status, at, actor, pact_version, reasons, "
+        f"triggering_message_id) VALUES ({', '.join([mark] * 8)})",
         [
-            {
-                "person_id": m.person_id,
-                "from_status": m.from_status,
-                "to_status": m.to_status,
-                "at": at,
-                "actor": actor,
-                "pact_version": pact_version,
-                "reasons": m.reasons,
-                "triggering_message_id": m.triggering_message_id,
-            }
+            (m.person_id, m.from_status, m.to_status, at_text, actor_value, version_value, encode(m.reasons),
+             m.triggering_message_id)
             for m in moves
         ],
     )
