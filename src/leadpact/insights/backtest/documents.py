@@ -157,7 +157,8 @@ class Documents:
 
     def _decoded(self, texts: pl.Series, fields: dict[str, Field]) -> pl.DataFrame:
         """Typed fields of some documents: Polars' decoding, with Python's for the doubtful ones."""
-        fast = fastjson.Decoder(texts).decode({p: (f.keys, f.whole_first) for p, f in fields.items()})
+        wanted = {p: (f.keys, f.whole_first) for p, f in fields.items()}
+        fast = fastjson.Decoder(texts, tops={keys[0] for keys, _ in wanted.values()}).decode(wanted)
         if fast is None:
             return self._python_fields(fields, iter([[self.parser(t) for t in texts.to_list()]]))
         decoded, doubtful = fast

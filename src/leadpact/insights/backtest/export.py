@@ -8,7 +8,8 @@ read again only for the few events and people that need them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -146,28 +147,40 @@ def read_export(directory: str | Path, *, as_of: datetime | str, fields: Sequenc
         pl.col("user_id").drop_nulls().first().cast(pl.String).alias("userId"),
         pl.col("anonymous_id").drop_nulls().first().cast(pl.String).alias("anonymousId"))
     frame = frame.drop("user_id", "anonymous_id")
+    # the events are finished in a second thread while this one merges the facts: neither reads the other's
+    # data, both are mostly Polars work that lets go of the GIL, and the longest steps of each use one core
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        finishing = pool.submit(_events, frame)
+        del frame
+        history: list[History] = []
+        people, facts = _facts(firsts, identifies, groups, identify_traits, group_traits, fields,
+                               live=lambda wanted: _live_inputs(events_path, history[0].all_events(), wanted, moment))
+        properties, events = finishing.result()
+    history.append(History(events=events, properties=properties, people=people, facts=facts,
+                           load_contexts=lambda arrivals: _rows(events_path, arrivals, ["context_json"]),
+                           catalog=read_catalog(directory), path_hint=True))
+    return history[0]
+
+
+def _events(frame: pl.DataFrame) -> tuple[Documents, pl.DataFrame]:
+    """The distinct properties documents and the events frame every step reads (see finish_events)."""
     properties = _properties(frame)
     events = keyed_events(frame.select("person", "order", "arrival", "ts", "type", "event",
                                        pl.col("properties_json").to_physical().alias("props"),
                                        pl.col("path").alias("hint")))
-    del frame
-    events = finish_events(events.drop("type", "event"), ordered=True)
-    history: list[History] = []
+    return properties, finish_events(events.drop("type", "event"), ordered=True)
 
-    def live(wanted: Sequence[int]) -> dict[int, LiveInputs]:
-        """Return the live engine's inputs for a few people of this history."""
-        return _live_inputs(events_path, history[0].all_events(), wanted, moment)
 
+def _facts(firsts: pl.DataFrame, identifies: pl.DataFrame, groups: pl.DataFrame, identify_traits: Documents,
+           group_traits: Documents, fields: Sequence[str],
+           live: Callable[[Sequence[int]], dict[int, LiveInputs]]) -> tuple[pl.DataFrame, ExportFacts]:
+    """People with their keys, and their facts (the fields asked for already merged)."""
     people = firsts.select("person").sort("person")
     facts = ExportFacts(people=people, identifies=identifies.select("person", "order", "tdoc").sort("order"),
                         groups=groups.select("person", "order", pl.col("group_id").cast(pl.String), "tdoc")
                         .sort("order"), firsts=firsts, identify_traits=identify_traits, group_traits=group_traits,
                         live=live)
-    people = people.join(_keys(facts, fields), on="person", how="left")
-    history.append(History(events=events, properties=properties, people=people, facts=facts,
-                           load_contexts=lambda arrivals: _rows(events_path, arrivals, ["context_json"]),
-                           catalog=read_catalog(directory), path_hint=True))
-    return history[0]
+    return people.join(_keys(facts, fields), on="person", how="left"), facts
 
 
 def _properties(frame: pl.DataFrame) -> Documents:

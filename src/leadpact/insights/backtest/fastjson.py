@@ -12,7 +12,7 @@ holding it to Python, and a document the sample's types cannot hold sends the se
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import polars as pl
 
@@ -60,15 +60,16 @@ def _bad_value(key: str, dtype: pl.DataType) -> str | None:
 class Decoder:
     """Polars' decoding of one set of documents, done once; fields and guards computed on request."""
 
-    def __init__(self, texts: pl.Series) -> None:
+    def __init__(self, texts: pl.Series, tops: Collection[str] | None = None) -> None:
         self.texts = texts
+        self.tops = None if tops is None else set(tops)  # the only top-level keys `decode` may be asked to read
         self.sampled = False  # the types were inferred from a sample: keys it never saw must be guarded too
         self.decoded: pl.Series | None = None
         if len(texts) > SAMPLE:
             # inferring the types from every document costs as much as decoding them all once more
             try:
                 dtype = texts.gather_every(len(texts) // SAMPLE).str.json_decode(infer_schema_length=None).dtype
-                self.decoded, self.sampled = texts.str.json_decode(dtype=dtype), True
+                self.decoded, self.sampled = texts.str.json_decode(dtype=_only(dtype, self.tops)), True
             except Exception:  # a document the sample's types cannot hold: infer from every document
                 self.decoded = None
         if self.decoded is None:
@@ -84,11 +85,16 @@ class Decoder:
         # documents holding a key spelled with the whole dotted path are left to Python, whichever way it reads
         if self.decoded is None:
             return None
+        assert self.tops is None or {keys[0] for keys, _ in fields.values()} <= self.tops, "a key left undecoded"
         texts, dtype = self.texts, self.decoded.dtype
+        # what makes a document doubtful, gathered first and matched in two passes over the texts (one pass per
+        # guard costs more than the decoding itself): any of `signs`, or a key of `repeatable` seen twice
+        signs: list[str] = []
+        repeatable: list[str] = []
         for keys, _ in fields.values():
             if len(keys) > 1 and ".".join(keys) not in self._checked:
                 self._checked.add(".".join(keys))
-                self._doubtful = self._doubtful | texts.str.contains('"' + ".".join(keys) + '"', literal=True)
+                signs.append(re.escape('"' + ".".join(keys) + '"'))
             for depth, key in enumerate(keys):
                 inferred = _dtype_at(dtype, keys[:depth + 1])
                 if isinstance(inferred, _Nowhere):
@@ -98,20 +104,34 @@ class Decoder:
                     parent = _dtype_at(dtype, keys[:depth]) if depth else dtype
                     if self.sampled and isinstance(parent, pl.Struct) and f"{key}|unseen" not in self._checked:
                         self._checked.add(f"{key}|unseen")
-                        self._doubtful = self._doubtful | texts.str.contains(_key_pattern(key))
+                        signs.append(_key_pattern(key))
                     break
                 pattern = _bad_value(key, inferred)
                 if f"{key}|{pattern}" in self._checked:
                     continue
                 self._checked.add(f"{key}|{pattern}")
-                present = texts.str.count_matches(_key_pattern(key))
-                bad = (present > 0) if pattern is None else texts.str.contains(pattern)
-                self._doubtful = self._doubtful | (present > 1) | bad
+                signs.append(_key_pattern(key) if pattern is None else pattern)
+                if key not in repeatable:
+                    repeatable.append(key)
+        if signs:
+            self._doubtful = self._doubtful | texts.str.contains("|".join(f"(?:{sign})" for sign in signs))
+        if repeatable:
+            # a key twice: its pattern, anything (newlines too), its pattern again
+            twice = "|".join(f"(?:{_key_pattern(key)}(?s:.)*{_key_pattern(key)})" for key in repeatable)
+            self._doubtful = self._doubtful | texts.str.contains(twice)
         frame = self.decoded.to_frame("document")
         columns: dict[str, pl.Series] = {}
         for path, (keys, _) in fields.items():
             columns.update(_typed(frame, path, keys, _dtype_at(dtype, keys)))
         return pl.DataFrame(columns), self._doubtful.fill_null(True)
+
+
+def _only(dtype: pl.DataType, tops: set[str] | None) -> pl.DataType:
+    """The inferred type with only these top-level keys: decoding the others into structs is most of the cost."""
+    # a value's type is the same whether or not its neighbours are decoded, so the kept keys read exactly the same
+    if tops is None or not isinstance(dtype, pl.Struct):
+        return dtype
+    return pl.Struct([f for f in dtype.fields if f.name in tops])
 
 
 def _typed(frame: pl.DataFrame, path: str, keys: Sequence[str], dtype: pl.DataType | _Nowhere) -> dict[str, pl.Series]:
