@@ -11,6 +11,7 @@ from rich.console import Console
 
 from leadpact import clock as clock_module
 from leadpact.config import get_settings
+from leadpact.demo.backtest_story import backtest_lines
 from leadpact.demo.run import run_demo
 
 
@@ -44,6 +45,8 @@ def test_the_proposal_raises_acceptance_and_keeps_the_won_deals(tmp_path: Path, 
     assert all(Path(path).exists() for path in figures["reports"].values())
     # the same proposal replayed over the whole stored history, side by side as `leadpact pact backtest` shows it
     history = test["side_by_side"]
+    assert figures["proposal_backtest"] == history  # the demo prints it and `--json` holds it at the top
+    assert len(backtest_lines(history)) >= 7
     proposed, active = history["pacts"]
     assert (proposed["pact"], active["pact"]) == ("proposed", "v1 (active)")
     assert 0 < proposed["mqls"] <= active["mqls"]  # the proposal only adds disqualifiers

@@ -21,6 +21,7 @@ from leadpact.clock import SimulatedClock, parse_time, set_clock
 from leadpact.config import get_settings
 from leadpact.db import get_engine, migrate, session_scope
 from leadpact.demo import STARTING_PACT_PATH, generate_company
+from leadpact.demo.backtest_story import backtest_lines
 from leadpact.demo.company import DemoCompany
 from leadpact.demo.mailbox import DemoMailbox
 from leadpact.demo.sales_floor import SalesFloor
@@ -104,6 +105,9 @@ def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console:
     with session_scope() as session:
         report.figures["reports"] = write_reports(session, directory / "reports", as_of=clock.now())
         report.figures["proposal"] = propose_next_pact(session=session, author=MARKETING_EMAIL, now=clock.now())
+    # the proposal beside the starting pact over every person's replayed days (MQL volume, predicted acceptance,
+    # MQL → SQL, won deals caught and how much earlier), at the top of the figures as the story prints it
+    report.figures["proposal_backtest"] = report.figures["proposal"]["backtest"].get("side_by_side")
     report.figures["refused_actions"] = len(floor.refused)
     report.figures["seconds"] = round(time.perf_counter() - started, 1)
     return report
@@ -241,6 +245,8 @@ def print_story(report: DemoReport, console: Console) -> None:
             f"{test['active']['acceptance_rate']:.0%} → {test['proposed']['acceptance_rate']:.0%} "
             f"({test['acceptance_gain_points']:+.1f} points), won deals kept {test['won_deals_kept']:.0%}"
         )
+        for line in backtest_lines(f.get("proposal_backtest")):
+            console.print(line, markup=False, highlight=False)
     if f["sample_brief"]:
         console.print("  a brief, as the rep received it:")
         console.print(f"    [italic]{f['sample_brief']}[/italic]")
