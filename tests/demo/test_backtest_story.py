@@ -23,7 +23,7 @@ def test_both_pacts_side_by_side_in_lines_that_fit_a_terminal() -> None:
                                   ("median days", "21.0", "23.5")):
         line = next(line for line in lines if line.strip().startswith(row))
         assert line.split()[-len(active.split()) - len(proposed.split()):] == [*proposed.split(), *active.split()]
-    assert "won deals both caught 35: the proposal 2.5 days later (median)" in text
+    assert "won deals both caught 35: qualified 2.5 days later by the proposal (median)" in text
     assert "caught by one only: the proposal 0, v1 (active) 1" in text
     assert all(len(line) <= 80 for line in lines)
 

@@ -43,8 +43,8 @@ def backtest_lines(report: dict[str, Any] | None) -> list[str]:
     earlier = report.get("earlier_than_active")
     if earlier:
         lines.append(f"    won deals both caught {earlier['both']:,}"
-                     + (f": the proposal {_relative(earlier['median_days_earlier'])} (median)" if earlier["both"]
-                        else ""))
+                     + (f": qualified {_relative(earlier['median_days_earlier'])} by the proposal (median)"
+                        if earlier["both"] else ""))
         lines.append(f"    caught by one only: the proposal {earlier['candidate_only']:,}, "
                      f"{names[1]} {earlier['active_only']:,}")
     if report.get("note"):
