@@ -62,7 +62,7 @@ def read_snapshot(connection: Connection, catalog: Catalog, *, workers: int = 1)
     gc.disable()  # millions of fresh row tuples would set off full collections over and over, finding nothing
     try:
         events = _events(connection, sql, workers)
-        # ids and text columns only (SQLite stores a number given to a text column as text): read by row
+        # read by row: integer keys, text columns (SQLite stores a number given to one as text), traits (an object)
         people = _fetch(connection, f"SELECT id, account_id, {sql['json'].format('traits')}, company_name, "
                                     f"{', '.join(PERSON_COLUMNS)}, status FROM people", PEOPLE, by_row=True)
         accounts = _fetch(connection, f"SELECT id, {sql['json'].format('traits')}, {', '.join(ACCOUNT_COLUMNS)}, "
@@ -96,7 +96,8 @@ def _events(connection: Connection, sql: dict[str, str], workers: int) -> pl.Dat
     one on the caller's connection and the others by helper processes (see slices.py), which see what is
     committed: the same here, as activation's own transaction writes no events."""
     stamps = pl.String if connection.dialect.name == "sqlite" else pl.Int64
-    # integer keys, then text (a text column keeps a number as text; the hint is text by its test): read by row
+    # read by row: integer keys, text columns (SQLite stores a number given to one as text), the properties
+    # (an object) and the hint (text by its own test)
     query = (f"SELECT id, person_id, type, event, {sql['time']}, {sql['json'].format('properties')}, {sql['hint']} "
              "FROM events WHERE person_id IS NOT NULL")
     schema = {**EVENTS, "timestamp": stamps}
@@ -140,8 +141,8 @@ def _mapped(connection: Connection) -> Iterator[None]:
 def _fetch(connection: Connection, sql: str, schema: dict[str, Any], parameters: tuple[Any, ...] = (), *,
            by_row: bool = False) -> pl.DataFrame:
     """Run a query through the driver and return its rows as a frame, column by column; `by_row` hands Polars the
-    rows as they come (the frame is built in half the time), for columns whose stored type is certain: it casts
-    a value of another type where the column by column build refuses it."""
+    rows as they come (500,000 events' frame in 0.5-0.6 s of CPU instead of 0.8-1.0 s), for columns whose stored
+    type is certain: it casts a value of another type where the column by column build refuses it."""
     # SQLAlchemy's row processing costs several times the query on millions of events: read through the driver.
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
