@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,8 +205,63 @@ def insert_rows(
     )
     if skip_conflicts_on:
         sql += f" ON CONFLICT ({skip_conflicts_on}) DO NOTHING"
-    cursor = connection.exec_driver_sql(sql, driver_params(connection, table, columns, rows))
-    return cursor.rowcount
+    return execute_many(connection, sql, driver_params(connection, table, columns, rows))
+
+
+def fetch_rows(connection: Any, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """Run a query on the driver's own cursor and return its rows: SQLAlchemy's setup of a statement costs more
+    than the small queries the ingest path runs for every batch."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def execute_many(connection: Any, sql: str, rows: list[tuple[Any, ...]]) -> int:
+    """Run a statement once per row of driver-ready parameters on the driver's own cursor; return rows changed."""
+    if not rows:
+        return 0
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def select_in(connection: Any, table: Any, columns: tuple[str, ...], key: str, keys: Iterable[Any]) -> list[list[Any]]:
+    """The rows whose `key` is one of `keys`, in id order, as lists of `columns` with each column's result
+    processing applied (JSON decoded, UTC times).
+
+    Read through the driver's own cursor, 500 keys a query: ingest and live evaluation run this for every batch,
+    and SQLAlchemy's setup of each statement costs more than the query."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    cursor = connection.connection.dbapi_connection.cursor()
+    mark = placeholder(connection)
+    dialect = connection.dialect
+    processors = [table.c[c].type._cached_result_processor(dialect, None) for c in columns]
+    converting = [(i, p) for i, p in enumerate(processors) if p is not None]
+    found = []
+    try:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([mark] * len(chunk))}) "
+                "ORDER BY id",
+                tuple(chunk),
+            )
+            for values in cursor.fetchall():
+                values = list(values)
+                for index, processor in converting:
+                    values[index] = processor(values[index])
+                found.append(values)
+    finally:
+        cursor.close()
+    return found
 
 
 def placeholder(connection: Any) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadpact.db import placeholder
+from leadpact.db import select_in
 from leadpact.engine.inputs import ACCOUNT_COLUMNS, PERSON_COLUMNS
 from leadpact.people.models import Account, Person
 
@@ -36,22 +36,5 @@ def account_rows(session: Session, account_ids: Iterable[int]) -> dict[int, Any]
 
 
 def _rows(session: Session, table: Any, fields: tuple[str, ...], ids: Iterable[int]) -> list[Any]:
-    wanted = sorted(set(ids))
-    connection = session.connection()
-    mark = placeholder(connection)
-    processors = [(i, table.c[f].type._cached_result_processor(connection.dialect, None)) for i, f in enumerate(fields)]
-    converting = [(i, p) for i, p in processors if p is not None]
-    found = []
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        result = connection.exec_driver_sql(
-            f"SELECT {', '.join(fields)} FROM {table.name} WHERE id IN ({', '.join([mark] * len(chunk))}) "
-            "ORDER BY id",
-            tuple(chunk),
-        )
-        for values in result:
-            values = list(values)
-            for index, processor in converting:
-                values[index] = processor(values[index])
-            found.append(Row(dict(zip(fields, values, strict=True))))
-    return found
+    rows = select_in(session.connection(), table, fields, "id", ids)
+    return [Row(dict(zip(fields, values, strict=True))) for values in rows]

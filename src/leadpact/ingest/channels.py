@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -43,6 +44,12 @@ def channel_of(campaign: dict[str, str], referrer: str | None = None) -> str:
     medium = (campaign.get("medium") or "").strip().lower()
     if not source and not medium:
         return _channel_from_referrer(referrer)
+    return _channel_from_campaign(source, medium)
+
+
+@lru_cache(maxsize=4096)
+def _channel_from_campaign(source: str, medium: str) -> str:
+    # Memoised: a company runs few campaigns, and every event of every visitor names one of them.
     if medium in {"email", "e-mail", "newsletter"} or source in {"newsletter", "email"}:
         return "email"
     if medium in {"event", "events", "webinar", "conference", "tradeshow"}:
@@ -68,7 +75,12 @@ def channel_of(campaign: dict[str, str], referrer: str | None = None) -> str:
 def _channel_from_referrer(referrer: str | None) -> str:
     if not referrer:
         return "direct"
-    host = referrer.split("//", 1)[-1].split("/", 1)[0].lower()
+    return _channel_from_host(referrer.split("//", 1)[-1].split("/", 1)[0].lower())
+
+
+@lru_cache(maxsize=4096)
+def _channel_from_host(host: str) -> str:
+    # Memoised by host: the referring sites of a company's traffic are few.
     if any(f"{engine}." in host for engine in SEARCH_ENGINES):
         return "organic_search"
     if any(f"{network}." in host or host == "t.co" for network in SOCIAL_NETWORKS):

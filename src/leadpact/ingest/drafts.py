@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, placeholder
+from leadpact.db import bind_processors, execute_many, placeholder, select_in
 from leadpact.people.models import Person
 from leadpact.people.traits import DESCRIBING_COLUMNS
 
@@ -36,26 +36,13 @@ class PersonDrafts:
         self.drafts: dict[int, PersonDraft] = {}
 
     def load(self, person_ids: Iterable[int]) -> None:
-        """Read the people in chunks of one query each (straight to the driver: this runs for every batch)."""
-        table = Person.__table__
-        wanted = sorted({p for p in person_ids if p not in self.drafts})
-        connection = self.session.connection()
-        mark = placeholder(connection)
+        """Read the people not loaded yet (straight through the driver: this runs for every batch)."""
         names = ("id", *COLUMNS)
-        processors = [table.c[n].type._cached_result_processor(connection.dialect, None) for n in names]
-        converting = [(i, p) for i, p in enumerate(processors) if p is not None]
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = connection.exec_driver_sql(
-                f"SELECT {', '.join(names)} FROM people WHERE id IN ({', '.join([mark] * len(chunk))})", tuple(chunk)
-            )
-            for values in rows:
-                values = list(values)
-                for index, processor in converting:
-                    values[index] = processor(values[index])
-                draft = PersonDraft(dict(zip(names, values, strict=True)))
-                draft.traits = dict(draft.traits or {})
-                self.drafts[draft.id] = draft
+        wanted = [p for p in person_ids if p not in self.drafts]
+        for values in select_in(self.session.connection(), Person.__table__, names, "id", wanted):
+            draft = PersonDraft(dict(zip(names, values, strict=True)))
+            draft.traits = dict(draft.traits or {})
+            self.drafts[draft.id] = draft
 
     def get(self, person_id: int) -> PersonDraft | None:
         """Return the draft of a loaded person."""
@@ -76,7 +63,7 @@ class PersonDrafts:
             params.append(
                 (*(p(v) if p else v for v, p in zip(values, processors, strict=True)), draft.id)
             )
-        connection.exec_driver_sql(sql, params)
+        execute_many(connection, sql, params)
         forget_people(self.session, self.drafts)
         self.drafts.clear()
 

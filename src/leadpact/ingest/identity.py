@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, insert_rows, placeholder
+from leadpact.db import bind_processors, execute_many, fetch_rows, insert_rows, placeholder
 from leadpact.ingest.drafts import forget_people
 from leadpact.ingest.messages import Message
 from leadpact.ingest.models import Event
@@ -41,7 +41,8 @@ class IdentityResolver:
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
             # By value alone: the (value, kind) unique index serves it, and the kind is checked here.
-            rows = connection.exec_driver_sql(
+            rows = fetch_rows(
+                connection,
                 f"SELECT kind, value, person_id FROM identities WHERE value IN ({', '.join([mark] * len(chunk))})",
                 tuple(chunk),
             )
@@ -54,6 +55,11 @@ class IdentityResolver:
     def resolve(self, message: Message) -> int:
         """Return the person id for a message, creating or merging people as its identifiers require."""
         keys = identifiers(message)
+        if len(keys) == 1 and message.type != "alias":
+            # Most messages carry one identifier the batch already knows: its person, as it now goes by.
+            person_id = self.person_of.get(keys[0])
+            if person_id is not None:
+                return self._current(person_id)
         previous = previous_keys(message)
         if previous:
             known = [key for key in previous if key in self.person_of]
@@ -125,7 +131,8 @@ class IdentityResolver:
             connection = self.session.connection()
             mark = placeholder(connection)
             to_time = bind_processors(connection, Person.__table__, ["identified_at"])[0] or (lambda value: value)
-            connection.exec_driver_sql(
+            execute_many(
+                connection,
                 f"UPDATE people SET user_id = {mark}, identified_at = COALESCE(identified_at, {mark}) "
                 f"WHERE id = {mark} AND user_id IS NULL",
                 [(user_id, to_time(at), self.current(p)) for p, (user_id, at) in user_ids.items()],

@@ -92,11 +92,13 @@ def parse_message(
         value = raw.get(name)
         if value is not None and not isinstance(value, dict):
             raise MessageError(f"{name} must be a JSON object, got {_json_type(value)}")
-    ids = {name: _identifier(raw, name) for name in ID_FIELDS}
+    ids = _identifiers(raw)
     if ids["userId"] is None and ids["anonymousId"] is None:
         raise MessageError("either userId or anonymousId is required")
-    context = dict(batch_context or {})
-    context.update(raw.get("context") or {})
+    # The message's own objects are used as they are: they were parsed for this request and nothing else holds them.
+    context = raw.get("context") or {}
+    if batch_context:
+        context = {**batch_context, **context}
     traits = _traits(kind, raw, context)
     event = _required_text(raw, "event") if kind == "track" else None
     if kind == "group" and ids["groupId"] is None:
@@ -109,7 +111,7 @@ def parse_message(
     original = _time(raw, "timestamp") or _time(raw, "originalTimestamp")
     sent_at = _time(raw, "sentAt") or _time({"sentAt": batch_sent_at}, "sentAt")
     timestamp = _corrected(original, sent_at, received_at)
-    properties = dict(raw.get("properties") or {})
+    properties = raw.get("properties") or {}
     page = context.get("page") if isinstance(context.get("page"), dict) else {}
     path = properties.get("path") or page.get("path")
     asset_id = properties.get("asset_id") or properties.get("assetId")
@@ -131,12 +133,12 @@ def parse_message(
         properties=properties,
         context=context,
         traits=traits,
-        path=_short(path, 500),
-        asset_id=_short(asset_id, 120),
+        path=path if path is None or (path.__class__ is str and len(path) <= 500) else _short(path, 500),
+        asset_id=asset_id if asset_id is None else _short(asset_id, 120),
         channel=channel_of(campaign, referrer if isinstance(referrer, str) else None),
-        utm_source=_short(campaign.get("source"), 120),
-        utm_medium=_short(campaign.get("medium"), 120),
-        utm_campaign=_short(campaign.get("name"), 255),
+        utm_source=_short(campaign.get("source"), 120) if campaign else None,
+        utm_medium=_short(campaign.get("medium"), 120) if campaign else None,
+        utm_campaign=_short(campaign.get("name"), 255) if campaign else None,
         email=_email(kind, traits),
     )
 
@@ -144,6 +146,16 @@ def parse_message(
 def _email(kind: str, traits: dict[str, Any]) -> str | None:
     email = traits.get("email") if kind in ("identify", "alias") else None
     return email.strip().lower() if isinstance(email, str) and "@" in email else None
+
+
+def _identifiers(raw: dict[str, Any]) -> dict[str, str | None]:
+    """userId, anonymousId, groupId, previousId and messageId as text (None when absent)."""
+    ids: dict[str, str | None] = {}
+    for name in ID_FIELDS:
+        value = raw.get(name)
+        # Short strings are the rule; numbers, empties and errors take the careful path.
+        ids[name] = value if value.__class__ is str and 0 < len(value) <= 255 else _identifier(raw, name)
+    return ids
 
 
 def _identifier(raw: dict[str, Any], name: str) -> str | None:
@@ -169,12 +181,10 @@ def _required_text(raw: dict[str, Any], name: str) -> str:
 
 def _traits(kind: str, raw: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     # Segment puts identify traits at the top level; RudderStack puts them under context.traits.
-    traits: dict[str, Any] = {}
     context_traits = context.get("traits")
     if isinstance(context_traits, dict) and kind in ("identify", "alias"):
-        traits.update(context_traits)
-    traits.update(raw.get("traits") or {})
-    return traits
+        return {**context_traits, **(raw.get("traits") or {})}
+    return raw.get("traits") or {}
 
 
 def _time(raw: dict[str, Any], name: str) -> datetime | None:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, get_engine, placeholder, session_scope
+from leadpact.db import bind_processors, execute_many, fetch_rows, get_engine, placeholder, session_scope
 from leadpact.ingest.drafts import PersonDrafts
 from leadpact.ingest.identity import IdentityResolver
 from leadpact.ingest.messages import Message, MessageError, parse_message
@@ -192,9 +192,8 @@ def _unseen(session: Session, messages: list[Message]) -> list[Message]:
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         # Straight to the driver: this runs for every batch, and SQLAlchemy's expanding IN costs more than the query.
-        rows = connection.exec_driver_sql(
-            f"SELECT message_id FROM events WHERE message_id IN ({', '.join([mark] * len(chunk))})", tuple(chunk)
-        )
+        marks = ", ".join([mark] * len(chunk))
+        rows = fetch_rows(connection, f"SELECT message_id FROM events WHERE message_id IN ({marks})", tuple(chunk))
         seen.update(row[0] for row in rows)
     fresh = []
     for message in messages:
@@ -267,6 +266,7 @@ def prepare_rows(messages: list[Message], dialect: Any) -> None:
     )
     to_time = to_time or (lambda value: value)
     to_json = to_json or (lambda value: value)
+    empty = to_json({})  # most events carry no traits, many no properties: encode nothing once
     times: dict[datetime, Any] = {}
     for m in messages:
         stamps = []
@@ -288,9 +288,9 @@ def prepare_rows(messages: list[Message], dialect: Any) -> None:
             m.group_id,
             m.previous_id,
             *stamps,
-            to_json(m.properties),
-            to_json(m.context),
-            to_json(m.traits),
+            to_json(m.properties) if m.properties else empty,
+            to_json(m.context) if m.context else empty,
+            to_json(m.traits) if m.traits else empty,
             m.path,
             m.asset_id,
             m.channel,
@@ -323,7 +323,7 @@ def _insert_events(session: Session, messages: list[Message], rows: list[dict[st
     if any(m.row is None for m in messages):
         prepare_rows([m for m in messages if m.row is None], connection.dialect)
     params = [(*m.row, row["person_id"], row["write_key_id"]) for m, row in zip(messages, rows, strict=True)]
-    return connection.exec_driver_sql(sql, params).rowcount
+    return execute_many(connection, sql, params)
 
 
 def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
@@ -369,4 +369,4 @@ def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -
         params.append(
             (t0, entry["ch"], t0, entry["src"], t0, entry["med"], t0, t0, t1, t1, entry["n"], stamp, entry["pid"])
         )
-    connection.exec_driver_sql(sql, params)
+    execute_many(connection, sql, params)

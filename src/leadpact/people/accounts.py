@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, placeholder
+from leadpact.db import bind_processors, execute_many, placeholder, select_in
 from leadpact.people.freemail import email_domain, is_freemail
 from leadpact.people.models import Account, Person
 from leadpact.people.traits import apply_account_traits, company_of, name_key, website_domain
@@ -115,7 +115,7 @@ class AccountDirectory:
             params.append((*(p(v) if p else v for v, p in zip(values, processors, strict=True)), account.id))
             self.loaded[account.id] = account.values()
         sql = f"UPDATE accounts SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}"
-        connection.exec_driver_sql(sql, params)
+        execute_many(connection, sql, params)
         identity_map = self.session.identity_map
         for account in changed:
             stale = identity_map.get(self.session.identity_key(Account, account.id))
@@ -123,23 +123,12 @@ class AccountDirectory:
                 self.session.expire(stale)
 
     def _select_in(self, column: str, keys: list[str]) -> list[AccountRow]:
-        # Straight to the driver: this runs for every ingest batch, where compiling the query costs more than it.
-        connection = self.session.connection()
-        mark = placeholder(connection)
-        rows = connection.exec_driver_sql(
-            f"SELECT id, {', '.join(COLUMNS)} FROM accounts WHERE {column} IN ({', '.join([mark] * len(keys))}) "
-            "ORDER BY id",
-            tuple(keys),
-        )
-        to_traits = Account.__table__.c.traits.type._cached_result_processor(connection.dialect, None)
+        names = ("id", *COLUMNS)
         found = []
-        for values in rows:
+        for values in select_in(self.session.connection(), Account.__table__, names, column, keys):
             account = self.rows.get(values[0])
             if account is None:
-                row = dict(zip(("id", *COLUMNS), values, strict=True))
-                if to_traits is not None:
-                    row["traits"] = to_traits(row["traits"])
-                account = self.rows[values[0]] = AccountRow(row)
+                account = self.rows[values[0]] = AccountRow(dict(zip(names, values, strict=True)))
                 self.loaded[account.id] = account.values()
             found.append(account)
         return found

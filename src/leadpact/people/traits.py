@@ -69,6 +69,11 @@ def name_key(name: str | None) -> str | None:
     return key or None
 
 
+@lru_cache(maxsize=64)
+def _width(column: str) -> int | None:
+    return Person.__table__.c[column].type.length
+
+
 def apply_person_traits(person: Any, traits: dict[str, Any]) -> None:
     """Copy known traits onto the person's columns and merge every trait into `person.traits`."""
     for trait, column in PERSON_COLUMNS.items():
@@ -79,7 +84,7 @@ def apply_person_traits(person: Any, traits: dict[str, Any]) -> None:
         if column == "email":
             text = text.lower()
         # Cut to the column's width: a long trait must not fail the batch; the full value stays in traits.
-        setattr(person, column, text[: Person.__table__.c[column].type.length])
+        setattr(person, column, text[: _width(column)])
     if "name" in traits and isinstance(traits["name"], str) and not person.first_name:
         first, _, last = traits["name"].strip().partition(" ")
         person.first_name, person.last_name = first or None, last or person.last_name
