@@ -171,8 +171,15 @@ def apply_decisions(
     ]
     apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
     if _moved_listeners:
+        # One query for everyone who moved; held here, since the session only keeps weak references.
+        ids = [d.person_id for d in moving]
+        people = {
+            p.id: p
+            for start in range(0, len(ids), 500)
+            for p in session.scalars(select(Person).where(Person.id.in_(ids[start : start + 500])))
+        }
         for d in moving:
-            person = session.get(Person, d.person_id)
+            person = people[d.person_id]
             for listener in _moved_listeners:
                 listener(session, person, d.from_status, d.to_status or "", d.evaluation, now)
     counted: dict[str, int] = {}
