@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadpact.engine.inputs import CatalogCache, account_facts, load_histories, person_facts
 from leadpact.handoff import Handoff, Opportunity
-from leadpact.pact import Catalog
+from leadpact.pact import Catalog, CompiledPact, Evaluation, evaluate
 from leadpact.people.models import Account, Person
 
 
@@ -28,6 +28,17 @@ class Decided:
     person: dict[str, Any]
     account: dict[str, Any] | None
     events: list[dict[str, Any]]
+
+    def evaluated(self, compiled: CompiledPact, catalog: Catalog) -> Evaluation:
+        """The live evaluator's verdict on this person under `compiled` at the moment of the handoff."""
+        return evaluate(
+            compiled,
+            person=self.person,
+            account=self.account,
+            events=self.events,
+            content=catalog,
+            as_of=self.handed_off_at,
+        )
 
 
 def decided_handoffs(session: Session) -> tuple[list[Decided], Catalog]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadpact.insights.proposals.evidence import Decided
-from leadpact.pact import Catalog, Pact, compile_pact, evaluate
+from leadpact.pact import Catalog, Pact, compile_pact
 
 QUALIFIED = ("mql", "hot")
 
@@ -39,14 +39,7 @@ def replay(pact: Pact, decided: list[Decided], catalog: Catalog) -> Replay:
     compiled = compile_pact(pact)
     qualified = accepted = won = 0
     for item in decided:
-        evaluation = evaluate(
-            compiled,
-            person=item.person,
-            account=item.account,
-            events=item.events,
-            content=catalog,
-            as_of=item.handed_off_at,
-        )
+        evaluation = item.evaluated(compiled, catalog)
         if evaluation.status in QUALIFIED:
             qualified += 1
             accepted += item.accepted

@@ -11,7 +11,7 @@ import yaml
 
 from leadpact.insights.proposals.evidence import Decided
 from leadpact.insights.proposals.replay import Replay, replay
-from leadpact.pact import Catalog, Pact, compile_pact, evaluate, load_pact
+from leadpact.pact import Catalog, Pact, compile_pact, load_pact
 
 MIN_GROUP = 10  # a group smaller than this is an anecdote, not evidence
 KEEP_WON = 0.95  # the proposal must keep at least this share of the deals the current pact won
@@ -167,20 +167,7 @@ def _matches(
     probe pact, so one evaluation per person answers them all, with the live evaluator's exact semantics."""
     probe = load_pact(_with_disqualifiers(source, [Edit(t, label, when, 0, 0, 0) for t, label, when in tests]))
     compiled = compile_pact(probe)
-    return [
-        {
-            d.id
-            for d in evaluate(
-                compiled,
-                person=item.person,
-                account=item.account,
-                events=item.events,
-                content=catalog,
-                as_of=item.handed_off_at,
-            ).disqualified_by
-        }
-        for item in decided
-    ]
+    return [{d.id for d in item.evaluated(compiled, catalog).disqualified_by} for item in decided]
 
 
 def _pairs(
