@@ -122,8 +122,10 @@ class ExportFacts:
                                    *[typed.truthy(f"@{key}").alias(f"truthy:{key}") for key in ("domain", "website")
                                      if key in tops])
         names = derived.text_map(table["company_raw"], _ascii_stripped, lambda v: v.strip() or None, pl.String())
-        table = table.join(names.rename({"value": "company_raw", "mapped": "company_name"}), on="company_raw",
-                           how="left", maintain_order="left")
+        # joined on the one column: a join of the whole table would copy every column of millions of documents
+        names = names.rename({"value": "company_raw", "mapped": "company_name"})
+        company_name = table.select("company_raw").join(names, on="company_raw", how="left", maintain_order="left")
+        table = table.with_columns(company_name["company_name"])
         is_object = pl.col(company["k"]) == typed.OBJECT
         has_employees = pl.col(typed.names("company@employees")["k"]) != typed.ABSENT
         # the implied account: {industry: company.get("industry"), employees: company.get("employees",
