@@ -211,3 +211,46 @@ def test_event_count_follows_merges(session):
     [person] = people(session)
     session.refresh(person)
     assert person.event_count == 4
+
+
+def test_merging_two_stored_people_keeps_the_identified_one_and_fills_it_from_the_other(session):
+    # An anonymous visitor from a paid campaign, stored first; then a known person on another device.
+    ingest(
+        session,
+        {
+            "type": "page",
+            "anonymousId": "phone",
+            "messageId": "p1",
+            "timestamp": "2026-09-01T08:00:00Z",
+            "context": {"campaign": {"source": "google", "medium": "cpc", "name": "brand"}},
+        },
+        {"type": "identify", "anonymousId": "phone", "messageId": "i0", "timestamp": "2026-09-01T08:01:00Z",
+         "traits": {"phone": "+1 555 0100", "plan": "trial"}},
+    )
+    ingest(
+        session,
+        {"type": "identify", "userId": "u-9", "messageId": "i1", "timestamp": "2026-09-03T09:00:00Z",
+         "traits": {"email": "dee@acme.io", "title": "CTO", "plan": "enterprise"}},
+    )
+    anonymous, known = people(session)
+    # The same person, now signed in on the phone: the two stored people become one.
+    ingest(
+        session,
+        {"type": "track", "userId": "u-9", "anonymousId": "phone", "event": "Pricing Viewed", "messageId": "t1",
+         "timestamp": "2026-09-05T10:00:00Z"},
+    )
+    session.expire_all()
+    [person] = people(session)
+    assert person.id == known.id
+    assert (person.email, person.user_id, person.title, person.phone) == ("dee@acme.io", "u-9", "CTO", "+1 555 0100")
+    # The earlier first touch is the anonymous visit's; the latest event sets last seen.
+    assert (person.first_touch_channel, person.first_touch_source) == ("paid_search", "google")
+    assert person.first_seen_at == datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+    assert person.last_seen_at == datetime(2026, 9, 5, 10, 0, tzinfo=UTC)
+    # Both trait sets, the kept person's winning where they differ.
+    assert person.traits["plan"] == "enterprise" and person.traits["phone"] == "+1 555 0100"
+    assert person.event_count == 4
+    assert session.scalar(select(func.count()).select_from(Event).where(Event.person_id == person.id)) == 4
+    identities = set(session.execute(select(Identity.kind, Identity.value).where(Identity.person_id == person.id)))
+    assert {("anonymous_id", "phone"), ("user_id", "u-9"), ("email", "dee@acme.io")} <= identities
+    assert session.get(Person, anonymous.id) is None

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, execute_many, fetch_rows, insert_rows, placeholder
+from leadpact.db import bind_processors, execute_many, fetch_rows, insert_rows, placeholder, select_in
 from leadpact.ingest.drafts import forget_people
 from leadpact.ingest.messages import Message
-from leadpact.ingest.models import Event
 from leadpact.people.models import Identity, Person
 from leadpact.people.traits import DESCRIBING_COLUMNS
 
 Key = tuple[str, str]
+FIRST_TOUCH = ("first_touch_channel", "first_touch_source", "first_touch_medium")
+# What deciding and making a merge of two stored people reads of each.
+MERGED_COLUMNS = (
+    "id",
+    *DESCRIBING_COLUMNS,
+    "account_id",
+    "identified_at",
+    *FIRST_TOUCH,
+    "first_seen_at",
+    "last_seen_at",
+    "traits",
+    "event_count",
+)
 
 
 class IdentityResolver:
@@ -161,8 +174,14 @@ class IdentityResolver:
             return True
         if person_id < 0:
             return False
-        person = self.session.get(Person, person_id)
-        return person is not None and bool(person.user_id or person.email)
+        person = self._stored([person_id]).get(person_id)
+        return person is not None and bool(person["user_id"] or person["email"])
+
+    def _stored(self, person_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The merge-relevant columns of stored people, read straight through the driver."""
+        self.session.flush()
+        rows = select_in(self.session.connection(), Person.__table__, MERGED_COLUMNS, "id", person_ids)
+        return {values[0]: dict(zip(MERGED_COLUMNS, values, strict=True)) for values in rows}
 
     def _merge(self, first: int, second: int, *, forced: bool) -> int:
         """Merge two people into one; only an alias may merge two people who are both identified."""
@@ -185,52 +204,59 @@ class IdentityResolver:
                 if person_id == drop:
                     self.new_links[key] = keep
             return keep
-        a, b = self.session.get(Person, first), self.session.get(Person, second)
-        assert a is not None and b is not None
+        stored = self._stored([first, second])
+        a, b = stored[first], stored[second]
         a_known, b_known = self._identified(first), self._identified(second)
         keep, drop = (a, b) if (a_known or not b_known) else (b, a)
         if forced and a_known and b_known:
-            keep, drop = (a, b) if a.id < b.id else (b, a)
+            keep, drop = (a, b) if a["id"] < b["id"] else (b, a)
         self._absorb(keep, drop)
-        return keep.id
+        return keep["id"]
 
-    def _absorb(self, keep: Person, drop: Person) -> None:
-        self.session.flush()
-        self.session.execute(update(Identity).where(Identity.person_id == drop.id).values(person_id=keep.id))
-        self.session.execute(update(Event).where(Event.person_id == drop.id).values(person_id=keep.id))
-        for column in (
-            *DESCRIBING_COLUMNS,
-            "account_id",
-            "identified_at",
-            "first_touch_channel",
-            "first_touch_source",
-            "first_touch_medium",
-        ):
-            if getattr(keep, column) is None and getattr(drop, column) is not None:
-                value = getattr(drop, column)
-                if column in ("email", "user_id"):
-                    setattr(drop, column, None)
-                    self.session.flush()
-                setattr(keep, column, value)
-        if drop.first_seen_at and (keep.first_seen_at is None or drop.first_seen_at < keep.first_seen_at):
-            keep.first_seen_at = drop.first_seen_at
-            keep.first_touch_channel = drop.first_touch_channel
-            keep.first_touch_source = drop.first_touch_source
-            keep.first_touch_medium = drop.first_touch_medium
-        if drop.last_seen_at and (keep.last_seen_at is None or drop.last_seen_at > keep.last_seen_at):
-            keep.last_seen_at = drop.last_seen_at
-        keep.traits = {**(drop.traits or {}), **(keep.traits or {})}
-        keep.event_count = (keep.event_count or 0) + (drop.event_count or 0)
-        keep.updated_at = self.now
-        self.session.flush()
-        self.session.execute(delete(Person).where(Person.id == drop.id))
-        self.session.expunge(drop)
-        self.merged[drop.id] = keep.id
-        if drop.id in self.known:
-            self.known.add(keep.id)
+    def _absorb(self, keep: dict[str, Any], drop: dict[str, Any]) -> None:
+        """Fold the stored person `drop` into `keep`: identifiers, events, the columns `keep` lacks, first and
+        last touch, traits and event count; then delete `drop`. Plain statements: a merge runs inside the
+        ingest writer, where the ORM's flushes cost milliseconds each."""
+        connection = self.session.connection()
+        mark = placeholder(connection)
+        kept, dropped = keep["id"], drop["id"]
+        for table in ("identities", "events"):
+            move = f"UPDATE {table} SET person_id = {mark} WHERE person_id = {mark}"
+            execute_many(connection, move, [(kept, dropped)])
+        changes: dict[str, Any] = {}
+        for column in (*DESCRIBING_COLUMNS, "account_id", "identified_at", *FIRST_TOUCH):
+            if keep[column] is None and drop[column] is not None:
+                changes[column] = drop[column]
+        if drop["first_seen_at"] and (keep["first_seen_at"] is None or drop["first_seen_at"] < keep["first_seen_at"]):
+            changes["first_seen_at"] = drop["first_seen_at"]
+            changes.update({column: drop[column] for column in FIRST_TOUCH})
+        if drop["last_seen_at"] and (keep["last_seen_at"] is None or drop["last_seen_at"] > keep["last_seen_at"]):
+            changes["last_seen_at"] = drop["last_seen_at"]
+        changes["traits"] = {**(drop["traits"] or {}), **(keep["traits"] or {})}
+        changes["event_count"] = (keep["event_count"] or 0) + (drop["event_count"] or 0)
+        changes["updated_at"] = self.now
+        if "email" in changes or "user_id" in changes:
+            # Email and user id are unique: the dropped person lets go of them before the kept one takes them.
+            execute_many(connection, f"UPDATE people SET email = NULL, user_id = NULL WHERE id = {mark}", [(dropped,)])
+        columns = list(changes)
+        processors = bind_processors(connection, Person.__table__, columns)
+        values = tuple(p(changes[c]) if p else changes[c] for c, p in zip(columns, processors, strict=True))
+        execute_many(
+            connection,
+            f"UPDATE people SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}",
+            [(*values, kept)],
+        )
+        execute_many(connection, f"DELETE FROM people WHERE id = {mark}", [(dropped,)])
+        forget_people(self.session, [kept])
+        stale = self.session.identity_map.get(self.session.identity_key(Person, dropped))
+        if stale is not None:
+            self.session.expunge(stale)
+        self.merged[dropped] = kept
+        if dropped in self.known:
+            self.known.add(kept)
         for key, person_id in self.person_of.items():
-            if person_id == drop.id:
-                self.person_of[key] = keep.id
+            if person_id == dropped:
+                self.person_of[key] = kept
 
 
 def identifiers(message: Message) -> list[Key]:
