@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadpact.db import upsert_rows
+from leadpact.db import fetch_rows, upsert_rows
 from leadpact.engine.inputs import CatalogCache, account_facts, load_histories, person_facts
 from leadpact.engine.outcome import evaluation_row, reasons, target_status
 from leadpact.engine.rows import account_rows, people_rows
@@ -51,14 +51,15 @@ class ActivePact:
 
     def get(self, session: Session) -> tuple[int, CompiledPact] | None:
         """Return (version number, compiled pact), or None when no version is active."""
-        row = session.execute(
-            select(PactVersion.id, PactVersion.version, PactVersion.source).where(PactVersion.state == "active")
-        ).first()
-        if row is None:
+        # Asked for every stored batch: straight to the driver, and the pact's text only when the version changed.
+        rows = fetch_rows(session.connection(), "SELECT id, version FROM pact_versions WHERE state = 'active'")
+        if not rows:
             return None
-        if row.id != self.version_id:
-            self.compiled = compile_pact(stored_pact(row.source))
-            self.version_id, self.version = row.id, row.version
+        version_id, version = rows[0]
+        if version_id != self.version_id:
+            source = session.scalar(select(PactVersion.source).where(PactVersion.id == version_id))
+            self.compiled = compile_pact(stored_pact(source))
+            self.version_id, self.version = version_id, version
         assert self.compiled is not None and self.version is not None
         return self.version, self.compiled
 
