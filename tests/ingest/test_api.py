@@ -4,10 +4,12 @@ and the valid messages beside it are stored."""
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 
 import httpx
 import orjson
 import pytest
+from sqlalchemy import select
 
 from tests.ingest.helpers import event_count, stored_message_ids, track
 
@@ -113,6 +115,24 @@ def test_wrong_or_missing_write_key(live_server, write_key, key):
     assert response.status_code == 401
     assert "write key" in response.json()["error"]
     assert event_count() == 0
+
+
+def test_a_revoked_write_key_stops_working_once_its_cached_check_expires(live_server, write_key, monkeypatch):
+    from leadpact.db import session_scope
+    from leadpact.ingest import views
+    from leadpact.keys.models import ApiKey
+    from leadpact.keys.service import revoke_key
+
+    assert post(live_server, "/v1/batch", {"batch": [track()]}, key=write_key).status_code == 200
+    # Revoked by another process (the CLI): this server only learns it when it asks the database again.
+    with session_scope() as session:
+        [key_id] = session.scalars(select(ApiKey.id)).all()
+        assert revoke_key(session=session, key_id=key_id, now=datetime.now(UTC))
+    monkeypatch.setattr(views, "KEY_TTL", 0.0)
+    response = post(live_server, "/v1/batch", {"batch": [track()]}, key=write_key)
+    assert response.status_code == 401
+    assert "no live key" in response.json()["error"]
+    assert event_count() == 1
 
 
 def test_write_key_in_body(live_server, write_key):

@@ -10,7 +10,7 @@ import orjson
 import polars as pl
 from sqlalchemy.orm import Session
 
-from leadpact.db import _dump_json, driver_params, placeholder
+from leadpact.db import driver_params, json_text, placeholder
 from leadpact.engine import live
 from leadpact.engine.bulk import ROW
 from leadpact.engine.live import Decision
@@ -38,7 +38,7 @@ def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decisio
                        pl.lit(stamp).alias("evaluated_at")).rows()
     for d in decisions:
         row = evaluation_row(d.person_id, version, d.evaluation, now)
-        rows.append((*(row[c] for c in COLUMNS[:8]), *(_dump_json(row[c]) for c in JSON_COLUMNS), stamp))
+        rows.append((*(row[c] for c in COLUMNS[:8]), *(json_text(row[c]) for c in JSON_COLUMNS), stamp))
     rows.sort(key=lambda row: row[0])
     _upsert(connection, rows)
     moving = bulk.filter(pl.col("to_status").is_not_null()).select("person", "from_status", "to_status", "reasons")

@@ -11,7 +11,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, execute_many, fetch_rows, get_engine, placeholder, session_scope
+from leadpact.db import (
+    bind_processors,
+    execute_many,
+    fetch_rows,
+    get_engine,
+    json_text,
+    placeholder,
+    session_scope,
+)
 from leadpact.ingest.drafts import PersonDrafts
 from leadpact.ingest.identity import IdentityResolver
 from leadpact.ingest.messages import Message, MessageError, parse_message
@@ -266,6 +274,9 @@ def prepare_rows(messages: list[Message], dialect: Any) -> None:
     )
     to_time = to_time or (lambda value: value)
     to_json = to_json or (lambda value: value)
+    if dialect.name == "sqlite":
+        # What SQLAlchemy's JSON processor ends up calling on SQLite, without its checks around the call.
+        to_json = json_text
     empty = to_json({})  # most events carry no traits, many no properties: encode nothing once
     times: dict[datetime, Any] = {}
     for m in messages:

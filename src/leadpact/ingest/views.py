@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import time
 import zlib
 from typing import Any
 
@@ -88,20 +89,27 @@ def _write_key(request: Request, data: dict[str, Any]) -> str:
     raise BadRequest(401, "missing write key: send it as the Basic auth username or as writeKey in the body")
 
 
-_key_cache: dict[str, int] = {}
+# Write key → (key id, when it was last found live). A key revoked by another process stops working here within
+# KEY_TTL seconds: every request of a sender carries the same key, and asking the database each time cost more.
+_key_cache: dict[str, tuple[int, float]] = {}
+KEY_TTL = 30.0
+
+
+def _cached_key(secret: str) -> int | None:
+    entry = _key_cache.get(secret)
+    return entry[0] if entry is not None and time.monotonic() - entry[1] < KEY_TTL else None
 
 
 def _authenticate(secret: str) -> int:
-    """Return the key id for a write key; cached, since every request of a sender carries the same key."""
-    if secret in _key_cache:
-        return _key_cache[secret]
+    """Return the key id for a live write key, or raise BadRequest saying why it is refused."""
     with session_scope() as session:
         key = find_key(session=session, secret=secret)
         if key is None:
+            _key_cache.pop(secret, None)
             raise BadRequest(401, "invalid write key: no live key matches it")
         if key.scope not in ("ingest", "admin"):
             raise BadRequest(403, f"a {key.scope} key cannot send events; use a write key (scope ingest)")
-        _key_cache[secret] = key.id
+        _key_cache[secret] = (key.id, time.monotonic())
         return key.id
 
 
@@ -134,7 +142,9 @@ async def _ingest(raws: list[Any], data: dict[str, Any], key_id: int, endpoint_t
 async def _handle(request: Request, endpoint_type: str | None) -> Response:
     try:
         data = _parse_json(await _read_body(request))
-        key_id = await run_in_threadpool(_authenticate, _write_key(request, data))
+        secret = _write_key(request, data)
+        # A key found live recently is a dictionary lookup; otherwise the database is asked, off the event loop.
+        key_id = _cached_key(secret) or await run_in_threadpool(_authenticate, secret)
         if endpoint_type is None:
             raws = data.get("batch")
             if not isinstance(raws, list):
