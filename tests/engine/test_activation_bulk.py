@@ -143,6 +143,37 @@ def test_listeners_hear_of_every_move_with_the_live_evaluation(company):
         remove_moved_listener(listener)
 
 
+def test_a_listener_hears_only_of_moves_into_the_statuses_it_names(company):
+    everything: list[tuple] = []
+    qualified: list[tuple] = []
+
+    def listen_all(session, person, source, target, evaluation, now):
+        everything.append((person.id, source, target, evaluation))
+
+    def listen_qualified(session, person, source, target, evaluation, now):
+        qualified.append((person.id, source, target, evaluation))
+
+    on_moved(listen_all)
+    on_moved(listen_qualified, targets=("mql", "hot"))
+    try:
+        with session_scope() as session:
+            reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
+        assert {h[2] for h in everything} >= {"mql", "needs_context", "engaged"}
+        assert qualified == [h for h in everything if h[2] in ("mql", "hot")] and qualified
+        # Alone, the narrow listener still hears the same moves, with the same evaluations.
+        remove_moved_listener(listen_all)
+        with session_scope() as session:
+            session.execute(update(PactVersion).where(PactVersion.version == 1).values(state="retired"))
+            session.execute(update(Person).values(status="anonymous"))
+        heard_before, qualified[:] = list(qualified), []
+        with session_scope() as session:
+            reevaluate_all(session=session, version=activate(session, STARTING, 2), now=NOW)
+        assert [(h[0], h[2], h[3].status) for h in qualified] == [(h[0], h[2], h[3].status) for h in heard_before]
+    finally:
+        remove_moved_listener(listen_all)
+        remove_moved_listener(listen_qualified)
+
+
 def test_activation_with_nobody_open_reads_nothing(database_url):
     with session_scope() as session:
         summary = reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)

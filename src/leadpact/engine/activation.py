@@ -170,7 +170,10 @@ def _reevaluate_vectorised(
         frame = frame.filter(~pl.col("person").is_in(list(live_ids)))
         # listeners receive each move's Evaluation: rebuilt from the vectorised columns, for the movers only
         movers = frame.filter(pl.col("to_status").is_not_null())
-        heard = evaluations(compiled, movers, now) if live._moved_listeners else {}
+        targets = live.heard_targets()
+        if targets is not None:
+            movers = movers.filter(pl.col("to_status").is_in(list(targets)))
+        heard = evaluations(compiled, movers, now) if live._moved_listeners and movers.height else {}
         moves: dict[str, int] = {}
         ordered = frame["person"].to_list()
         for start in range(0, len(ids), chunk):

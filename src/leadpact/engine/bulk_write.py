@@ -19,7 +19,6 @@ from leadpact.lifecycle import SYSTEM
 from leadpact.lifecycle.service import Move, apply_moves
 from leadpact.pact import Evaluation
 from leadpact.pact.models import Evaluation as EvaluationRow
-from leadpact.people.models import Person
 
 COLUMNS = ["person_id", "pact_version", "fit_score", "grade", "engagement_score", "persona", "buying_role", "status",
            "matched", "missing", "evaluated_at"]
@@ -49,11 +48,14 @@ def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decisio
     apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
     if live._moved_listeners:
         by_person = {d.person_id: d.evaluation for d in live_moves}
-        for m in moves:
-            person = session.get(Person, m.person_id)
-            evaluation = by_person[m.person_id] if m.person_id in by_person else evaluations[m.person_id]
-            for listener in live._moved_listeners:
-                listener(session, person, m.from_status, m.to_status, evaluation, now)
+        # `evaluations` holds the bulk moves some listener hears of; the others are nobody's business.
+        heard = [m for m in moves if m.person_id in by_person or m.person_id in evaluations]
+        live.tell_listeners(
+            session,
+            [(m.person_id, m.from_status, m.to_status,
+              by_person[m.person_id] if m.person_id in by_person else evaluations[m.person_id]) for m in heard],
+            now,
+        )
     counted: dict[str, int] = {}
     for m in moves:
         kind = f"{m.from_status}→{m.to_status}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,19 +26,48 @@ from leadpact.people.models import Person
 # Called after the engine moved a person, with (session, person, from, to, evaluation, now): the handoff domain
 # listens here (entering mql or hot hands off; entering needs_context publishes what is missing).
 Moved = Callable[[Session, Person, str, str, Evaluation, datetime], None]
-_moved_listeners: list[Moved] = []
+# Each listener with the statuses whose entry it hears of (None: every move).
+_moved_listeners: dict[Moved, frozenset[str] | None] = {}
 
 
-def on_moved(listener: Moved) -> None:
-    """Register a function called after every automatic move the engine makes (idempotent)."""
-    if listener not in _moved_listeners:
-        _moved_listeners.append(listener)
+def on_moved(listener: Moved, *, targets: Iterable[str] | None = None) -> None:
+    """Register a function called after every automatic move the engine makes into one of `targets` (every move
+    when None), so that moves nobody hears of cost nothing (idempotent)."""
+    _moved_listeners[listener] = frozenset(targets) if targets is not None else None
 
 
 def remove_moved_listener(listener: Moved) -> None:
     """Stop calling a listener registered with `on_moved`."""
-    if listener in _moved_listeners:
-        _moved_listeners.remove(listener)
+    _moved_listeners.pop(listener, None)
+
+
+def heard_targets() -> frozenset[str] | None:
+    """The statuses some listener hears of entering: None when one hears every move, empty when none listens."""
+    heard: set[str] = set()
+    for targets in _moved_listeners.values():
+        if targets is None:
+            return None
+        heard |= targets
+    return frozenset(heard)
+
+
+def tell_listeners(session: Session, moves: list[tuple[int, str, str, Evaluation]], now: datetime) -> None:
+    """Tell each listener of the moves (person id, from, to, evaluation) into the statuses it hears of."""
+    heard = [(listener, targets) for listener, targets in _moved_listeners.items()]
+    moves = [m for m in moves if any(targets is None or m[2] in targets for _, targets in heard)]
+    if not moves:
+        return
+    # One query for everyone heard of; held here, since the session only keeps weak references.
+    ids = [m[0] for m in moves]
+    people = {
+        p.id: p
+        for start in range(0, len(ids), 500)
+        for p in session.scalars(select(Person).where(Person.id.in_(ids[start : start + 500])))
+    }
+    for person_id, source, target, evaluation in moves:
+        for listener, targets in heard:
+            if targets is None or target in targets:
+                listener(session, people[person_id], source, target, evaluation, now)
 
 
 class ActivePact:
@@ -171,18 +200,7 @@ def apply_decisions(
         for d in moving
     ]
     apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
-    if _moved_listeners:
-        # One query for everyone who moved; held here, since the session only keeps weak references.
-        ids = [d.person_id for d in moving]
-        people = {
-            p.id: p
-            for start in range(0, len(ids), 500)
-            for p in session.scalars(select(Person).where(Person.id.in_(ids[start : start + 500])))
-        }
-        for d in moving:
-            person = people[d.person_id]
-            for listener in _moved_listeners:
-                listener(session, person, d.from_status, d.to_status or "", d.evaluation, now)
+    tell_listeners(session, [(d.person_id, d.from_status, d.to_status or "", d.evaluation) for d in moving], now)
     counted: dict[str, int] = {}
     for m in moves:
         kind = f"{m.from_status}→{m.to_status}"

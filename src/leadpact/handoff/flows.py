@@ -36,7 +36,7 @@ def on_person_moved(session: Session, person: Person, source: str, target: str, 
 
 def start_handoffs() -> None:
     """Make every qualified lead be handed off as the engine moves it (idempotent)."""
-    on_moved(on_person_moved)
+    on_moved(on_person_moved, targets=(*QUALIFIED, Status.needs_context.value))
 
 
 def stop_handoffs() -> None:
