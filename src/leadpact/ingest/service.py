@@ -136,6 +136,9 @@ def store_messages(
     session.flush()
     drafts = PersonDrafts(session)
     drafts.load(p for m, p in zip(fresh, person_ids, strict=True) if m.type in ("identify", "alias", "group"))
+    unprepared = [m for m in fresh if m.row is None]
+    if unprepared:  # callers other than the tracking API leave the encoding to here
+        prepare_rows(unprepared, session.connection().dialect)
     rows = []
     directory = AccountDirectory(session, now=now)
     directory.preload(
@@ -312,10 +315,12 @@ def prepare_rows(messages: list[Message], dialect: Any) -> None:
 
 
 def _event_row(message: Message, person_id: int, write_key_id: int | None) -> dict[str, Any]:
+    assert message.row is not None, "prepare_rows runs before the event rows are built"
     return {
         "message_id": message.message_id,
         "person_id": person_id,
         "timestamp": message.timestamp,
+        "stamp": message.row[8],  # the timestamp as the driver takes it
         "channel": message.channel,
         "utm_source": message.utm_source,
         "utm_medium": message.utm_medium,
@@ -331,8 +336,6 @@ def _insert_events(session: Session, messages: list[Message], rows: list[dict[st
         f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(EVENT_COLUMNS))}) "
         "ON CONFLICT (message_id) DO NOTHING"
     )
-    if any(m.row is None for m in messages):
-        prepare_rows([m for m in messages if m.row is None], connection.dialect)
     params = [(*m.row, row["person_id"], row["write_key_id"]) for m, row in zip(messages, rows, strict=True)]
     return execute_many(connection, sql, params)
 
@@ -348,6 +351,8 @@ def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -
                 "pid": row["person_id"],
                 "t0": row["timestamp"],
                 "t1": row["timestamp"],
+                "s0": row["stamp"],
+                "s1": row["stamp"],
                 "ch": row["channel"],
                 "src": row["utm_source"],
                 "med": row["utm_medium"],
@@ -355,9 +360,11 @@ def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -
             continue
         entry["n"] += 1
         if row["timestamp"] < entry["t0"]:
-            entry.update(t0=row["timestamp"], ch=row["channel"], src=row["utm_source"], med=row["utm_medium"])
+            entry.update(
+                t0=row["timestamp"], s0=row["stamp"], ch=row["channel"], src=row["utm_source"], med=row["utm_medium"]
+            )
         if row["timestamp"] > entry["t1"]:
-            entry["t1"] = row["timestamp"]
+            entry.update(t1=row["timestamp"], s1=row["stamp"])
     session.flush()
     connection = session.connection()
     mark = placeholder(connection)
@@ -376,7 +383,8 @@ def _touch_people(session: Session, rows: list[dict[str, Any]], now: datetime) -
     stamp = to_time(now)
     params = []
     for entry in touched.values():
-        t0, t1 = to_time(entry["t0"]), to_time(entry["t1"])
+        # The event rows' own encoded timestamps: the people columns have the same type.
+        t0, t1 = entry["s0"], entry["s1"]
         params.append(
             (t0, entry["ch"], t0, entry["src"], t0, entry["med"], t0, t0, t1, t1, entry["n"], stamp, entry["pid"])
         )
