@@ -59,9 +59,11 @@ class UtcDateTime(TypeDecorator[datetime]):
                 if value.tzinfo is None:
                     raise ValueError(f"naive datetime {value!r}: leadpact stores aware UTC only")
                 value = value.astimezone(UTC)
-            # isoformat is many times faster than strftime and gives SQLAlchemy's exact text form once the
-            # "+00:00" is cut (cheaper than building a naive copy first).
-            return value.isoformat(sep=" ", timespec="microseconds")[:-6]
+            # SQLAlchemy's exact text form, built from the fields: faster than strftime, and than an aware
+            # isoformat (which asks the zone for its offset) or a naive copy.
+            return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031 - twice as fast as an f-string here
+                value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond
+            )
 
         return to_text
 
