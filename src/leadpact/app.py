@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from leadpact import __version__
+from leadpact.collector import tune_for_serving
 from leadpact.crm.views import router as crm_router
 from leadpact.engine import start_live_evaluation
 from leadpact.feedback.views import people_router as outcomes_router
@@ -40,4 +41,11 @@ def create_app() -> FastAPI:
         """Tell a load balancer the process is up."""
         return {"status": "ok"}
 
+    return app
+
+
+def serving_app() -> FastAPI:
+    """The application as `leadpact serve` runs it in each process, with the collector tuned for serving."""
+    app = create_app()
+    tune_for_serving()
     return app

@@ -40,7 +40,7 @@ def serve(
     migrate(get_engine())
     # By import path, so that each worker process builds its own application.
     uvicorn.run(
-        "leadpact.app:create_app",
+        "leadpact.app:serving_app",
         factory=True,
         host=host,
         port=port,

@@ -155,3 +155,18 @@ def test_a_deleted_database_is_forgotten_by_the_checkpointer(tmp_path: Path) -> 
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     checkpoints.checkpoint_all()
     assert str(database.resolve()) not in checkpoints._files
+
+
+def test_a_served_process_collects_young_objects_less_often_and_leaves_startup_alone() -> None:
+    import gc
+
+    from leadpact.app import serving_app
+
+    before = gc.get_threshold()
+    try:
+        serving_app()
+        assert gc.get_threshold()[0] == 50_000
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
