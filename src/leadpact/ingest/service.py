@@ -336,7 +336,7 @@ def _insert_events(session: Session, messages: list[Message], rows: list[dict[st
         f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(EVENT_COLUMNS))}) "
         "ON CONFLICT (message_id) DO NOTHING"
     )
-    params = [(*m.row, row["person_id"], row["write_key_id"]) for m, row in zip(messages, rows, strict=True)]
+    params = [m.row + (row["person_id"], row["write_key_id"]) for m, row in zip(messages, rows, strict=True)]
     return execute_many(connection, sql, params)
 
 
