@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, execute_many, placeholder, select_in
+from leadpact.db import bind_processors, execute_many, fetch_rows, placeholder, select_in
 from leadpact.people.freemail import email_domain, is_freemail
 from leadpact.people.models import Account, Person
 from leadpact.people.traits import apply_account_traits, company_of, name_key, website_domain
@@ -141,14 +140,17 @@ class AccountDirectory:
         return found  # type: ignore[return-value]
 
     def _new(self, *, domain: str | None = None) -> AccountRow:
-        table = Account.__table__
-        account_id = (
-            self.session.connection()
-            .execute(
-                insert(table).returning(table.c.id),
-                {"domain": domain, "traits": {}, "created_at": self.now, "updated_at": self.now},
-            )
-            .scalar_one()
+        connection = self.session.connection()
+        mark = placeholder(connection)
+        to_json, to_time = bind_processors(connection, Account.__table__, ["traits", "created_at"])
+        traits = to_json({}) if to_json else {}
+        stamp = to_time(self.now) if to_time else self.now
+        # Straight to the driver: a batch of first identifies creates accounts by the dozen.
+        [(account_id,)] = fetch_rows(
+            connection,
+            f"INSERT INTO accounts (domain, traits, created_at, updated_at) VALUES ({mark}, {mark}, {mark}, {mark}) "
+            "RETURNING id",
+            (domain, traits, stamp, stamp),
         )
         account = AccountRow({"id": account_id, **dict.fromkeys(COLUMNS), "domain": domain, "traits": {}})
         self.rows[account_id] = account
