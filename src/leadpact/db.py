@@ -289,7 +289,7 @@ def upsert_rows(connection: Any, table: Any, rows: list[dict[str, Any]], *, key:
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
         f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
     )
-    connection.exec_driver_sql(sql, driver_params(connection, table, columns, rows))
+    execute_many(connection, sql, driver_params(connection, table, columns, rows))
 
 
 def driver_params(connection: Any, table: Any, columns: list[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
