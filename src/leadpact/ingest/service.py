@@ -265,6 +265,7 @@ EVENT_COLUMNS = (
     "person_id",
     "write_key_id",
 )
+TIMESTAMP = EVENT_COLUMNS.index("timestamp")  # where a prepared row holds the event's encoded timestamp
 
 
 def prepare_rows(messages: list[Message], dialect: Any) -> None:
@@ -320,7 +321,7 @@ def _event_row(message: Message, person_id: int, write_key_id: int | None) -> di
         "message_id": message.message_id,
         "person_id": person_id,
         "timestamp": message.timestamp,
-        "stamp": message.row[8],  # the timestamp as the driver takes it
+        "stamp": message.row[TIMESTAMP],  # the timestamp as the driver takes it
         "channel": message.channel,
         "utm_source": message.utm_source,
         "utm_medium": message.utm_medium,
