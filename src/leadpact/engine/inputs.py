@@ -56,14 +56,12 @@ def load_histories(session: Session | Connection, person_ids: Iterable[int]) -> 
         chunk = ids[start : start + 500]
         # Read through the driver: histories are the bulk of what activation and live evaluation read, and
         # SQLAlchemy's row processing costs several times the query itself here.
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(
+        rows = fetch_rows(
+            connection,
             "SELECT person_id, message_id, type, event, name, timestamp, properties, context, traits FROM events "
             f"WHERE person_id IN ({', '.join([mark] * len(chunk))}) ORDER BY timestamp",
             tuple(chunk),
         )
-        rows = cursor.fetchall()
-        cursor.close()
         for person_id, message_id, kind, event, name, timestamp, properties, context, traits in rows:
             histories[person_id].append(
                 {

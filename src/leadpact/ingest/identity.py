@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, execute_many, fetch_rows, insert_rows, placeholder, select_in
+from leadpact.db import (
+    bind_processors,
+    driver_params,
+    execute_many,
+    fetch_rows,
+    insert_rows,
+    placeholder,
+    select_in,
+)
 from leadpact.ingest.drafts import forget_people
 from leadpact.ingest.messages import Message
 from leadpact.people.models import Identity, Person
@@ -187,7 +195,8 @@ class IdentityResolver:
         """Merge two people into one; only an alias may merge two people who are both identified."""
         if first == second:
             return first
-        if self._identified(first) and self._identified(second) and not forced:
+        first_known, second_known = self._identified(first), self._identified(second)
+        if first_known and second_known and not forced:
             # A shared device or a reused anonymous id must not fuse two known people: the message's
             # strongest identifier (its userId) decides whose event it is.
             return first
@@ -206,9 +215,8 @@ class IdentityResolver:
             return keep
         stored = self._stored([first, second])
         a, b = stored[first], stored[second]
-        a_known, b_known = self._identified(first), self._identified(second)
-        keep, drop = (a, b) if (a_known or not b_known) else (b, a)
-        if forced and a_known and b_known:
+        keep, drop = (a, b) if (first_known or not second_known) else (b, a)
+        if forced and first_known and second_known:
             keep, drop = (a, b) if a["id"] < b["id"] else (b, a)
         self._absorb(keep, drop)
         return keep["id"]
@@ -239,8 +247,7 @@ class IdentityResolver:
             # Email and user id are unique: the dropped person lets go of them before the kept one takes them.
             execute_many(connection, f"UPDATE people SET email = NULL, user_id = NULL WHERE id = {mark}", [(dropped,)])
         columns = list(changes)
-        processors = bind_processors(connection, Person.__table__, columns)
-        values = tuple(p(changes[c]) if p else changes[c] for c, p in zip(columns, processors, strict=True))
+        [values] = driver_params(connection, Person.__table__, columns, [changes])
         execute_many(
             connection,
             f"UPDATE people SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}",

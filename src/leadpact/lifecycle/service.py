@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from leadpact.db import bind_processors, driver_params, placeholder
+from leadpact.db import bind_processors, driver_params, execute_many, placeholder
 from leadpact.lifecycle.models import Transition
 from leadpact.lifecycle.states import Status, is_allowed
 from leadpact.people.models import Person
@@ -109,7 +109,8 @@ def apply_moves(
         connection, table, ["at", "actor", "pact_version"], [{"at": at, "actor": actor, "pact_version": pact_version}]
     )[0]
     encode = bind_processors(connection, table, ["reasons"])[0]
-    connection.exec_driver_sql(
+    execute_many(
+        connection,
         f"INSERT INTO {table.name} (person_id, from_status, to_status, at, actor, pact_version, reasons, "
         f"triggering_message_id) VALUES ({', '.join([mark] * 8)})",
         [

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, execute_many, fetch_rows, placeholder, select_in
+from leadpact.db import bind_processors, driver_params, execute_many, fetch_rows, placeholder, select_in
 from leadpact.people.freemail import email_domain, is_freemail
 from leadpact.people.models import Account, Person
 from leadpact.people.traits import apply_account_traits, company_of, name_key, website_domain
@@ -142,15 +142,13 @@ class AccountDirectory:
     def _new(self, *, domain: str | None = None) -> AccountRow:
         connection = self.session.connection()
         mark = placeholder(connection)
-        to_json, to_time = bind_processors(connection, Account.__table__, ["traits", "created_at"])
-        traits = to_json({}) if to_json else {}
-        stamp = to_time(self.now) if to_time else self.now
+        row = {"domain": domain, "traits": {}, "created_at": self.now, "updated_at": self.now}
+        [params] = driver_params(connection, Account.__table__, list(row), [row])
         # Straight to the driver: a batch of first identifies creates accounts by the dozen.
         [(account_id,)] = fetch_rows(
             connection,
-            f"INSERT INTO accounts (domain, traits, created_at, updated_at) VALUES ({mark}, {mark}, {mark}, {mark}) "
-            "RETURNING id",
-            (domain, traits, stamp, stamp),
+            f"INSERT INTO accounts ({', '.join(row)}) VALUES ({', '.join([mark] * len(row))}) RETURNING id",
+            params,
         )
         account = AccountRow({"id": account_id, **dict.fromkeys(COLUMNS), "domain": domain, "traits": {}})
         self.rows[account_id] = account
