@@ -7,6 +7,8 @@ file beside the database queues them in the kernel instead, which wakes the next
 from __future__ import annotations
 
 import fcntl
+import functools
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +30,16 @@ def sqlite_writer(engine: Engine) -> Iterator[None]:
         with _thread_lock(database):
             yield
         return
-    with writer_lock(str(Path(database).resolve())):
+    path = _resolved(database) if os.path.isabs(database) else str(Path(database).resolve())
+    with writer_lock(path):
         yield
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(database: str) -> str:
+    # Resolving walks the file system: measured at 3 % of the ingest writer when done for every group. Only
+    # absolute paths are kept, since a relative one depends on the working directory.
+    return str(Path(database).resolve())
 
 
 @contextmanager
