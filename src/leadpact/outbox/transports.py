@@ -11,6 +11,7 @@ with the timestamp from `X-Leadpact-Timestamp` (reject old ones to stop replays)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import smtplib
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import default as EMAIL_POLICY
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
@@ -94,15 +96,22 @@ def build_email(delivery: Delivery, sender: str) -> EmailMessage:
     """Return the email of a delivery: rendered subject and text, Message-ID and idempotency header."""
     rendered = render(delivery.topic, delivery.public_payload)
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = delivery.destination
+    message["From"] = _parsed_header("From", sender)
+    message["To"] = _parsed_header("To", delivery.destination)
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(delivery.now)
     message["Message-ID"] = message_id(delivery.idempotency_key, sender)
     message[IDEMPOTENCY_HEADER] = delivery.idempotency_key
-    message["X-Leadpact-Topic"] = delivery.topic
+    message["X-Leadpact-Topic"] = _parsed_header("X-Leadpact-Topic", delivery.topic)
     message.set_content(rendered.text)
     return message
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_header(name: str, value: str) -> Any:
+    """A header as the email package stores it, parsed (and checked) once per value: the sender, the reps'
+    addresses and the topics repeat on every email, and parsing an address costs more than sending it."""
+    return EMAIL_POLICY.header_store_parse(name, value)[1]  # immutable: shared by every message that uses it
 
 
 @contextmanager
