@@ -112,3 +112,25 @@ def test_listeners_hear_every_set_of_moves_and_may_add_to_their_reasons(session)
         remove_moves_listener(listener)
     assert heard == [(True, [("known", "mql")], NOW, "user:ada@nw.example")]
     assert history(session=session, person_id=person.id)[-1].reasons == {"noted": True}
+
+
+def test_reasons_that_come_encoded_are_stored_as_they_came_unless_a_listener_reads_them(session):
+    from leadpact.lifecycle import on_moves, remove_moves_listener
+    from leadpact.lifecycle.service import EncodedMove, apply_moves
+
+    def listener(listening_session, moves, at, actor):
+        moves[1].reasons["noted"] = True  # the second move's reasons are read and added to; the first's are not
+
+    first, second = new_person(session, "known"), new_person(session, "known")
+    moves = [EncodedMove(first.id, "known", "mql", '{"fit_score":1.5,"matched":[]}'),
+             EncodedMove(second.id, "known", "mql", '{"fit_score":2}')]
+    on_moves(listener)
+    try:
+        apply_moves(session=session, moves=moves, at=NOW, pact_version=1)
+    finally:
+        remove_moves_listener(listener)
+    if session.get_bind().dialect.name == "sqlite":  # JSON goes to the driver as text: stored as it came
+        stored = dict(session.execute(text("SELECT person_id, reasons FROM lifecycle_transitions")).all())
+        assert stored[first.id] == '{"fit_score":1.5,"matched":[]}'
+    assert history(session=session, person_id=first.id)[-1].reasons == {"fit_score": 1.5, "matched": []}
+    assert history(session=session, person_id=second.id)[-1].reasons == {"fit_score": 2, "noted": True}

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
 import polars as pl
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,7 @@ from leadpact.engine.bulk import ROW
 from leadpact.engine.live import Decision
 from leadpact.engine.outcome import evaluation_row, reasons
 from leadpact.lifecycle import SYSTEM
-from leadpact.lifecycle.service import Move, apply_moves
+from leadpact.lifecycle.service import EncodedMove, Move, apply_moves
 from leadpact.pact import Evaluation
 from leadpact.pact.models import Evaluation as EvaluationRow
 
@@ -41,7 +40,8 @@ def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decisio
     rows.sort(key=lambda row: row[0])
     _upsert(connection, rows)
     moving = bulk.filter(pl.col("to_status").is_not_null()).select("person", "from_status", "to_status", "reasons")
-    moves = [Move(person, source, target, orjson.loads(why)) for person, source, target, why in moving.rows()]
+    # the reasons stay text unless a listener reads them: decoding and encoding again gives the same text
+    moves: list[Move] = [EncodedMove(person, source, target, why) for person, source, target, why in moving.rows()]
     live_moves = [d for d in decisions if d.to_status is not None]
     moves += [Move(d.person_id, d.from_status, d.to_status or "", reasons(d.evaluation), None) for d in live_moves]
     moves.sort(key=lambda m: m.person_id)
