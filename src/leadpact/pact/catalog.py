@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from leadpact.pact.values import is_missing
+from leadpact.pact.values import WHITESPACE, is_missing
+
+_PLAIN_IDS = (str, int, type(None))  # asset ids whose answer may be remembered (hashable, read as text)
 
 
 def normalise_path(path: Any) -> str | None:
@@ -52,10 +54,40 @@ def event_asset_id(event: Mapping[str, Any]) -> str | None:
     return None if is_missing(asset_id) or isinstance(asset_id, dict | list) else str(asset_id)
 
 
+def _answer_key(event: Mapping[str, Any]) -> tuple[Any, bool, str | None] | None:
+    """The values that decide what an event names, as (asset id, path from properties?, raw path), when they are
+    plain hashable data; None otherwise (read the slow way)."""
+    properties = event.get("properties")
+    if properties is None:
+        properties = {}
+    elif properties.__class__ is not dict:
+        return None
+    asset_id = properties.get("asset_id")
+    if asset_id.__class__ not in _PLAIN_IDS:
+        return None
+    path = properties.get("path")
+    if path.__class__ is str and path.strip(WHITESPACE):
+        return (asset_id, True, path)
+    if path is not None and path.__class__ is not str:
+        return None
+    context = event.get("context")  # properties.path is missing: event_path reads context.page.path
+    if context is None:
+        return (asset_id, False, None)
+    if context.__class__ is not dict:
+        return None
+    page = context.get("page")
+    if page is None:
+        return (asset_id, False, None)
+    if page.__class__ is not dict:
+        return None
+    path = page.get("path")
+    return (asset_id, False, path) if path is None or path.__class__ is str else None
+
+
 class Catalog:
     """Content assets indexed by id and by normalised page path; build once, share across evaluations."""
 
-    __slots__ = ("by_id", "by_path", "problem_ids", "problem_paths")
+    __slots__ = ("by_id", "by_path", "problem_ids", "problem_paths", "_answers")
 
     def __init__(self, assets: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.by_id: dict[str, Mapping[str, Any]] = {str(k): v for k, v in (assets or {}).items()}
@@ -67,6 +99,7 @@ class Catalog:
         # The keys whose asset names a problem: readiness asks this of every event of every person.
         self.problem_ids = frozenset(k for k, a in self.by_id.items() if not is_missing(a.get("problem")))
         self.problem_paths = frozenset(k for k, a in self.by_path.items() if not is_missing(a.get("problem")))
+        self._answers: dict[tuple[Any, bool, str | None], bool] = {}
 
     @classmethod
     def of(cls, content: Catalog | Mapping[str, Mapping[str, Any]] | None) -> Catalog:
@@ -83,6 +116,19 @@ class Catalog:
 
     def names_problem(self, event: Mapping[str, Any]) -> bool:
         """Tell whether the asset an event names (as `asset_for` finds it) states a problem."""
+        # Readiness asks this of every event of a person until one says yes, at every evaluation, and a site has
+        # few (asset id, path) pairs: when they are plain values, the answer is remembered.
+        key = _answer_key(event)
+        if key is None:
+            return self._names_problem(event)
+        answer = self._answers.get(key)
+        if answer is None:
+            if len(self._answers) >= 65_536:
+                self._answers.clear()
+            answer = self._answers[key] = self._names_problem(event)
+        return answer
+
+    def _names_problem(self, event: Mapping[str, Any]) -> bool:
         asset_id = event_asset_id(event)
         if asset_id is not None and asset_id in self.by_id:
             return asset_id in self.problem_ids

@@ -120,8 +120,29 @@ def compile_where(condition: Any, lists: Lists) -> Callable[[Mapping[str, Any]],
         parts = [compile_where(c, lists) for c in _children(condition)]
         return _group(condition, parts)
     read = event_reader(condition.field)
-    check = _checked(condition.field, OPERATORS[condition.op].predicate(condition.value, lists), condition.op)
+    check = _remembered(_checked(condition.field, OPERATORS[condition.op].predicate(condition.value, lists),
+                                 condition.op))
     return lambda event: check(read(event))
+
+
+def _remembered(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """The same test, remembering its answer for each text it has seen.
+
+    People and events repeat few texts (paths, titles, campaigns), and each is tested again at every evaluation:
+    predicates are pure and never raise on text, so an answer once found holds."""
+    answers: dict[str, bool] = {}
+
+    def test(value: Any) -> bool:
+        if value.__class__ is not str:
+            return check(value)
+        answer = answers.get(value)
+        if answer is None:
+            if len(answers) >= 65_536:
+                answers.clear()
+            answer = answers[value] = check(value)
+        return answer
+
+    return test
 
 
 def count_test(count: Count | None) -> Callable[[int], bool]:
@@ -167,7 +188,9 @@ def compile_condition(condition: Any, lists: Lists) -> Test:
         return _group(condition, [compile_condition(c, lists) for c in _children(condition)])
     if isinstance(condition, FieldTest):
         read = field_reader(condition.field)
-        check = _checked(condition.field, OPERATORS[condition.op].predicate(condition.value, lists), condition.op)
+        check = _remembered(
+            _checked(condition.field, OPERATORS[condition.op].predicate(condition.value, lists), condition.op)
+        )
         return lambda facts: check(read(facts))
     if isinstance(condition, EventTest):
         find, enough = matching(condition, lists), count_test(condition.count)

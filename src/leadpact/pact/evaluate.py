@@ -114,6 +114,7 @@ def index_events(events: Iterable[Mapping[str, Any]], as_of: datetime,
                  failures: list[ConditionFailure]) -> dict[str, list[Occurrence]]:
     """Return the events up to `as_of`, oldest first, indexed by name (track name, or type)."""
     dated = []
+    in_order, latest = True, None
     for position, event in enumerate(events):
         timestamp = event.get("timestamp")
         try:
@@ -124,16 +125,46 @@ def index_events(events: Iterable[Mapping[str, Any]], as_of: datetime,
                                              "event has no readable timestamp; it was left out"))
             continue
         if timestamp <= as_of:
+            if latest is not None and timestamp < latest:
+                in_order = False
+            latest = timestamp
             dated.append((timestamp, position, event))
-    dated.sort(key=lambda item: (item[0], item[1]))
+    if not in_order:  # stored histories come oldest first; only then is there nothing to sort
+        dated.sort(key=_by_time_then_position)
     index: dict[str, list[Occurrence]] = {}
     for order, (timestamp, _, event) in enumerate(dated):
-        kind = event.get("type") or ("track" if event.get("event") else "")
-        name = event.get("event") if kind == "track" else kind
+        kind, named = event.get("type"), event.get("event")
+        try:
+            key = _INDEX_KEYS.get((kind, named))
+        except TypeError:  # a name that is not plain data (an object): read the slow way
+            key = None
+        if key is None:
+            key = _index_key(kind, named)
         age = (as_of - timestamp).total_seconds() / 86400
-        occurrence = Occurrence(timestamp, age, timestamp.date(), order, event)
-        index.setdefault(event_key(name if name.__class__ is str else str(name or "")), []).append(occurrence)
+        occurrences = index.get(key)
+        if occurrences is None:
+            occurrences = index[key] = []
+        occurrences.append(Occurrence(timestamp, age, timestamp.date(), order, event))
     return index
+
+
+def _by_time_then_position(item: tuple[datetime, int, Any]) -> tuple[datetime, int]:
+    return item[0], item[1]
+
+
+# (type, event) → index key: a site sends few distinct pairs, and every evaluation reads every event's again.
+_INDEX_KEYS: dict[tuple[Any, Any], str] = {}
+
+
+def _index_key(kind: Any, named: Any) -> str:
+    read_kind = kind or ("track" if named else "")
+    name = named if read_kind == "track" else read_kind
+    key = event_key(name if name.__class__ is str else str(name or ""))
+    if (kind.__class__ is str or kind is None) and (named.__class__ is str or named is None):
+        if len(_INDEX_KEYS) >= 10_000:
+            _INDEX_KEYS.clear()
+        _INDEX_KEYS[(kind, named)] = key
+    return key
 
 
 def _holds(test: Test, facts: Facts, section: str, rule_id: str, failures: list[ConditionFailure]) -> bool:
