@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from leadpact import outbox, sla
 from leadpact.clock import isoformat
+from leadpact.db import fetch_rows, placeholder
 from leadpact.handoff.models import Handoff
 from leadpact.lifecycle import Move, Status
 
@@ -24,6 +25,7 @@ WAITING = frozenset({Status.mql.value, Status.hot.value, Status.needs_context.va
 CLOCKS = ("sla_breach", "reassign", "feedback_due")
 # Reasons of a move worth repeating to the rep, in the order they read best.
 TOLD = ("disqualified_by", "reason", "rule", "note")
+CHUNK = 5_000  # people per query: well under SQLite's limit on parameters
 
 
 def close_left_handoffs(session: Session, moves: list[Move], at: datetime, actor: str) -> None:
@@ -33,13 +35,23 @@ def close_left_handoffs(session: Session, moves: list[Move], at: datetime, actor
     leaving = {m.person_id: m for m in moves if m.from_status in WAITING and m.to_status not in WAITING}
     if not leaving:
         return
-    found = session.scalars(
-        select(Handoff).where(Handoff.person_id.in_(list(leaving)), Handoff.state == "open").order_by(Handoff.id)
-    ).all()
+    # Which handoffs first, on the driver's cursor: feedback's own moves (every rejection, win and loss) find only
+    # the handoff they settle themselves, and SQLAlchemy's setup of loading it cost more than the move.
+    connection = session.connection()
+    mark = placeholder(connection)
+    people = list(leaving)
+    rows = []
+    for start in range(0, len(people), CHUNK):
+        chunk = people[start:start + CHUNK]
+        rows += fetch_rows(connection, f"SELECT id, person_id FROM {Handoff.__tablename__} WHERE state = 'open' "
+                                       f"AND person_id IN ({', '.join([mark] * len(chunk))})", tuple(chunk))
+    # Feedback on this very handoff is left out: the caller records its own disposition.
+    ids = [handoff_id for handoff_id, person_id in rows if leaving[person_id].reasons.get("handoff_id") != handoff_id]
+    if not ids:
+        return
+    found = session.scalars(select(Handoff).where(Handoff.id.in_(ids)).order_by(Handoff.id)).all()
     for handoff in found:
         moved = leaving[handoff.person_id]
-        if moved.reasons.get("handoff_id") == handoff.id:
-            continue  # feedback on this very handoff: the caller records its own disposition
         close(session=session, handoff=handoff, moved=moved, at=at, actor=actor)
         moved.reasons.setdefault("closed_handoffs", []).append(handoff.id)
 
