@@ -40,6 +40,7 @@ from leadpact.ingest.service import ingest_messages, parse_batch
 from leadpact.insights.proposals.service import propose_next_pact
 from leadpact.insights.reports import build_report, render
 from leadpact.outbox.delivery import deliver_due
+from leadpact.outbox.settings import get_outbox_settings
 from leadpact.outbox.transports import smtp_session
 from leadpact.pact.versions import activate, add_draft, approve
 
@@ -90,11 +91,12 @@ def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console:
         start_handoffs()
         floor = SalesFloor(company, engine=get_engine(), seed=seed)
         try:
-            stream_events(events, clock=clock, console=console, after_batch=lambda: work(floor, clock))
-            # After the last visit the reps keep working: dispositions, deals closing, reminders.
-            for _ in range(AFTERMATH_DAYS * 4):
-                clock.advance(timedelta(hours=6))
-                work(floor, clock)
+            with smtp_session():
+                stream_events(events, clock=clock, console=console, after_batch=lambda: work(floor, clock))
+                # After the last visit the reps keep working: dispositions, deals closing, reminders.
+                for _ in range(AFTERMATH_DAYS * 4):
+                    clock.advance(timedelta(hours=6))
+                    work(floor, clock)
         finally:
             stop_handoffs()
             stop_live_evaluation()
@@ -131,9 +133,12 @@ def work(floor: SalesFloor, clock: SimulatedClock) -> None:
     timers, deliver the notifications."""
     floor.schedule_new_handoffs()
     floor.run_until(clock.now())
-    # One SMTP connection for the step's emails: the demo's mailbox is local and nothing kills this worker.
+    # One SMTP connection for the run's emails (run_demo holds it open; a fresh one when the server hung up
+    # meanwhile): the demo's mailbox is local and nothing kills this worker. A pass that claims less than a full
+    # batch has taken every due row: simulated time stands still here, and a failed attempt is due only later.
+    batch = get_outbox_settings().outbox_batch_size
     with smtp_session():
-        while deliver_due(engine=get_engine(), now=clock.now(), worker_id="demo", clock=clock).claimed:
+        while deliver_due(engine=get_engine(), now=clock.now(), worker_id="demo", clock=clock).claimed >= batch:
             pass
 
 
