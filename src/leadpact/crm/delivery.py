@@ -19,7 +19,7 @@ from leadpact.crm.mapping import CRMS
 from leadpact.crm.models import CrmConnection
 from leadpact.crm.push import push_handoffs
 from leadpact.crm.settings import connector_for, get_crm_settings
-from leadpact.db import get_engine, session_scope
+from leadpact.db import get_engine, session_rows, session_scope
 from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue, register_transport
 from leadpact.outbox.delivery import record_outcome
 from leadpact.outbox.settings import get_outbox_settings
@@ -47,7 +47,9 @@ def enqueue_push(*, session: Session, crm: str, handoff_id: int, now: datetime,
 def connected_crms(*, session: Session) -> list[str]:
     """The CRMs leadpact pushes to: those with a token in the environment or a stored connection."""
     settings = get_crm_settings()
-    stored = set(session.scalars(select(CrmConnection.crm).where(CrmConnection.token.is_not(None))))
+    # On the driver's cursor: every handoff asks, and SQLAlchemy's setup of the statement cost more than running it.
+    stored = {row[0] for row in session_rows(session, f"SELECT crm FROM {CrmConnection.__tablename__} "
+                                                      "WHERE token IS NOT NULL")}
     configured = {"hubspot"} if settings.hubspot_token else set()
     configured |= {"salesforce"} if settings.salesforce_token else set()
     return [crm for crm in CRMS if crm in stored | configured]

@@ -10,20 +10,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from leadpact.db import fetch_rows, placeholder, session_scope
+from leadpact.db import fetch_rows, placeholder, session_rows, session_scope
 from leadpact.demo.company import DemoCompany
 from leadpact.feedback import FeedbackRefused, accept, lose, mark_contacted, open_opportunity, qualify, reject, win
-from leadpact.handoff import Handoff
-from leadpact.org.models import Rep, User
-from leadpact.people.models import Person
 from leadpact.sla import Timer
 from leadpact.sla.timers import fire_due_timers
 
 WORKER = "demo-sales-floor"
+NEW_HANDOFFS_SQL = (
+    "SELECT handoffs.id, handoffs.person_id, handoffs.created_at, users.email, people.email FROM handoffs "
+    "JOIN reps ON reps.id = handoffs.rep_id JOIN users ON users.id = reps.user_id "
+    "JOIN people ON people.id = handoffs.person_id WHERE handoffs.id > {mark} ORDER BY handoffs.id"
+)
+NEXT_TIMER_SQL = "SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL"
 HOLDER_SQL = (
     "SELECT users.email FROM handoffs JOIN reps ON reps.id = handoffs.rep_id JOIN users ON users.id = reps.user_id "
     "WHERE handoffs.id = {mark}"
@@ -57,18 +59,10 @@ class SalesFloor:
 
     def schedule_new_handoffs(self) -> int:
         """Plan what the rep will do with every handoff created since the last call; return how many."""
-        with session_scope(self.engine) as session:
-            rows = session.execute(
-                select(Handoff.id, Handoff.person_id, Handoff.created_at, User.email, Person.email)
-                .join(Rep, Rep.id == Handoff.rep_id)
-                .join(User, User.id == Rep.user_id)
-                .join(Person, Person.id == Handoff.person_id)
-                .where(Handoff.id > self.last_handoff)
-                .order_by(Handoff.id)
-            ).all()
+        rows = self._read(NEW_HANDOFFS_SQL, (self.last_handoff,))
         for handoff_id, person_id, created_at, rep_email, person_email in rows:
             self.last_handoff = max(self.last_handoff, handoff_id)
-            self._plan(handoff_id, person_id, created_at, rep_email, person_email)
+            self._plan(handoff_id, person_id, self._time(created_at), rep_email, person_email)
         return len(rows)
 
     def _plan(self, handoff_id: int, person_id: int, created: datetime, rep_email: str, email: str | None) -> None:
@@ -129,17 +123,24 @@ class SalesFloor:
 
     def _next_timer(self) -> datetime | None:
         # Asking the database when the next timer is due is cheaper than trying to fire timers before every action.
-        with session_scope(self.engine) as session:
-            return session.scalar(
-                select(func.min(Timer.due_at)).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
-            )
+        due = self._read(NEXT_TIMER_SQL)[0][0]
+        return self._time(due) if due is not None else None
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        # The floor's own reads, after every step and every firing, on the driver's cursor: SQLAlchemy's setup of
+        # these statements cost more than running them.
+        with self.engine.connect() as connection:
+            return fetch_rows(connection, sql.format(mark=placeholder(connection)), params)
+
+    def _time(self, stored: Any) -> datetime:
+        # A time as the driver returns it (text on SQLite), read as the ORM would: an aware UTC datetime.
+        read = Timer.__table__.c.due_at.type._cached_result_processor(self.engine.dialect, None)
+        return read(stored) if read is not None else stored
 
     def _play(self, session: Session, action: Action) -> None:
         # The handoff may have been reassigned since it was planned: whoever holds it now acts. One query on the
         # driver's cursor: SQLAlchemy's setup of the two it replaces cost more than many an action.
-        session.flush()
-        connection = session.connection()
-        holder = fetch_rows(connection, HOLDER_SQL.format(mark=placeholder(connection)), (action.handoff_id,))
+        holder = session_rows(session, HOLDER_SQL, (action.handoff_id,))
         if not holder:
             return  # no such handoff, or nobody holds it
         by, handoff_id, now = holder[0][0], action.handoff_id, action.at

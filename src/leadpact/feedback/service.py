@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from leadpact import sla
 from leadpact.clock import as_utc
-from leadpact.db import fetch_rows, placeholder
+from leadpact.db import session_rows
 from leadpact.handoff import Handoff, HandoffNotFound, Opportunity, latest_handoff
 from leadpact.lifecycle import Status, TransitionRefused, move
 from leadpact.org.models import Rep, Team, User
@@ -74,9 +74,8 @@ def _version(session: Session) -> int | None:
 def _active(session: Session, columns: str) -> Any:
     # `active_version` on the driver's cursor: asked up to three times per piece of feedback, and SQLAlchemy's setup
     # of the statement cost thirty times the query (the sales floor of `leadpact demo` gives thousands).
-    session.flush()  # what the ORM query autoflushed: a version added in this transaction is seen
-    rows = fetch_rows(session.connection(), f"SELECT {columns} FROM {PactVersion.__tablename__} "
-                                            "WHERE state = 'active' ORDER BY version DESC LIMIT 1")
+    rows = session_rows(session, f"SELECT {columns} FROM {PactVersion.__tablename__} "
+                                 "WHERE state = 'active' ORDER BY version DESC LIMIT 1")
     return rows[0] if rows else None
 
 
@@ -112,10 +111,7 @@ def check_may_act(*, session: Session, user: User, handoff: Handoff | None) -> N
 def _rep_of(session: Session, rep_id: int) -> tuple[int, int | None] | None:
     # (user id, team id) on the driver's cursor: every piece of feedback asks, and loading the rep through the ORM
     # cost more than the rest of the check.
-    session.flush()
-    connection = session.connection()
-    rows = fetch_rows(connection, f"SELECT user_id, team_id FROM {Rep.__tablename__} WHERE id = "
-                                  f"{placeholder(connection)}", (rep_id,))
+    rows = session_rows(session, f"SELECT user_id, team_id FROM {Rep.__tablename__} WHERE id = {{mark}}", (rep_id,))
     return (rows[0][0], rows[0][1]) if rows else None
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from leadpact import outbox, sla
 from leadpact.clock import isoformat
-from leadpact.db import fetch_rows, placeholder
+from leadpact.db import session_rows
 from leadpact.handoff.models import Handoff
 from leadpact.lifecycle import Move, Status
 
@@ -37,14 +37,12 @@ def close_left_handoffs(session: Session, moves: list[Move], at: datetime, actor
         return
     # Which handoffs first, on the driver's cursor: feedback's own moves (every rejection, win and loss) find only
     # the handoff they settle themselves, and SQLAlchemy's setup of loading it cost more than the move.
-    connection = session.connection()
-    mark = placeholder(connection)
     people = list(leaving)
     rows = []
     for start in range(0, len(people), CHUNK):
         chunk = people[start:start + CHUNK]
-        rows += fetch_rows(connection, f"SELECT id, person_id FROM {Handoff.__tablename__} WHERE state = 'open' "
-                                       f"AND person_id IN ({', '.join([mark] * len(chunk))})", tuple(chunk))
+        rows += session_rows(session, f"SELECT id, person_id FROM {Handoff.__tablename__} WHERE state = 'open' "
+                                      f"AND person_id IN ({', '.join(['{mark}'] * len(chunk))})", tuple(chunk))
     # Feedback on this very handoff is left out: the caller records its own disposition.
     ids = [handoff_id for handoff_id, person_id in rows if leaving[person_id].reasons.get("handoff_id") != handoff_id]
     if not ids:

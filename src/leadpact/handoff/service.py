@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadpact.db import session_rows
 from leadpact.handoff.models import Handoff
 from leadpact.org.models import Rep, Team, User
 from leadpact.pact.models import Evaluation as EvaluationRow
@@ -55,8 +56,10 @@ def get_handoff(*, session: Session, handoff_id: int, lock: bool = False) -> Han
 
 def open_handoff(*, session: Session, person_id: int) -> Handoff | None:
     """Return the person's open handoff (one at a time), or None."""
-    return session.scalar(select(Handoff).where(Handoff.person_id == person_id, Handoff.state == "open")
-                          .order_by(Handoff.id.desc()).limit(1))
+    # Asked for every lead the engine qualifies, who nearly never has one: the id on the driver's cursor first.
+    rows = session_rows(session, f"SELECT id FROM {Handoff.__tablename__} WHERE person_id = {{mark}} "
+                                 "AND state = 'open' ORDER BY id DESC LIMIT 1", (person_id,))
+    return session.get(Handoff, rows[0][0]) if rows else None
 
 
 def latest_handoff(*, session: Session, person_id: int) -> Handoff | None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, event, insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from leadpact.db import session_rows
 from leadpact.org.models import Rep, Team, User
 from leadpact.outbox.models import NotificationChannel, OutboxMessage
 
@@ -22,6 +22,15 @@ REP_TOPICS = frozenset({"handoff.created", "handoff.reassigned", "handoff.closed
 MANAGER_TOPICS = frozenset({"sla.breached"})
 TOPICS = ("handoff.created", "handoff.reassigned", "handoff.closed", "sla.breached", "feedback.due",
           "readiness.missing")
+# The addresses of a rep and of their team's manager, by rep id: on the driver's cursor, as SQLAlchemy's setup of
+# the statement cost more than running it, on every handoff, inside the ingest transaction.
+REP_AND_MANAGER = (
+    f"SELECT rep_user.email, rep_user.is_active, manager.email, manager.is_active FROM {Rep.__tablename__} "
+    f"JOIN {User.__tablename__} rep_user ON rep_user.id = {Rep.__tablename__}.user_id "
+    f"LEFT JOIN {Team.__tablename__} ON {Team.__tablename__}.id = {Rep.__tablename__}.team_id "
+    f"LEFT JOIN {User.__tablename__} manager ON manager.id = {Team.__tablename__}.manager_user_id "
+    f"WHERE {Rep.__tablename__}.id = {{mark}}"
+)
 # Keys under this prefix travel with the row for the transport (a webhook's signing secret) but never in a body.
 PRIVATE_PREFIX = "_"
 # Set when a transaction that enqueued something commits: a worker in this process starts at once instead of at
@@ -153,16 +162,21 @@ def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tupl
     """Return (kind, destination, private payload) for everyone who should hear about `topic`, without repeats."""
     found: list[tuple[str, str, dict[str, Any]]] = []
     if rep_id is not None and (topic in REP_TOPICS or topic in MANAGER_TOPICS):
-        row = session.execute(_rep_and_manager(), {"rep_id": rep_id}).first()
-        if row is not None:
-            rep_email, rep_active, manager_email, manager_active = row
+        rows = session_rows(session, REP_AND_MANAGER, (rep_id,))
+        if rows:
+            rep_email, rep_active, manager_email, manager_active = rows[0]
             if topic in REP_TOPICS and rep_email and rep_active:
                 found.append(("email", rep_email, {}))
             if topic in MANAGER_TOPICS and manager_email and manager_active:
                 found.append(("email", manager_email, {}))
-    for channel in session.scalars(
+    # Whether any channel is active, on the driver's cursor: most installations have none, and loading them through
+    # the ORM for every notification cost more than the rest of the fan-out.
+    active = session_rows(session, f"SELECT 1 FROM {NotificationChannel.__tablename__} WHERE is_active = {{mark}} "
+                                   "LIMIT 1", (True,))
+    channels = session.scalars(
         select(NotificationChannel).where(NotificationChannel.is_active.is_(True)).order_by(NotificationChannel.id)
-    ):
+    ) if active else []
+    for channel in channels:
         if channel.rep_id is not None and channel.rep_id != rep_id:
             continue
         if not channel_hears(channel, topic):
@@ -176,21 +190,6 @@ def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tupl
             seen.add((kind, destination))
             unique.append((kind, destination, extra))
     return unique
-
-
-@functools.cache
-def _rep_and_manager() -> Select[Any]:
-    """The addresses of a rep and of their team's manager, by `rep_id`: built once, as building it costs more
-    than running it, on every handoff, inside the ingest transaction."""
-    rep_user, manager = aliased(User), aliased(User)
-    return (
-        select(rep_user.email, rep_user.is_active, manager.email, manager.is_active)
-        .select_from(Rep)
-        .join(rep_user, rep_user.id == Rep.user_id)
-        .outerjoin(Team, Team.id == Rep.team_id)
-        .outerjoin(manager, manager.id == Team.manager_user_id)
-        .where(Rep.id == bindparam("rep_id"))
-    )
 
 
 def channel_hears(channel: NotificationChannel, topic: str) -> bool:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadpact.db import bind_processors, driver_params, execute_many, placeholder
+from leadpact.db import bind_processors, driver_params, execute_many, placeholder, session_rows
 from leadpact.sla.models import Timer
 
 if TYPE_CHECKING:
@@ -80,9 +80,10 @@ def start_clocks(
     if feedback_within is not None:
         handoff.feedback_due_at = now + feedback_within
         due["feedback_due"] = handoff.feedback_due_at
-    existing = {
-        timer.kind: timer for timer in session.scalars(select(Timer).where(Timer.handoff_id == handoff.id))
-    }
+    existing: dict[str, Timer] = {}
+    # Clocks nearly always start on a new handoff, without timers: asked on the driver's cursor, loaded only if any.
+    if session_rows(session, f"SELECT 1 FROM {Timer.__tablename__} WHERE handoff_id = {{mark}} LIMIT 1", (handoff.id,)):
+        existing = {timer.kind: timer for timer in session.scalars(select(Timer).where(Timer.handoff_id == handoff.id))}
     timers = []
     for kind, moment in due.items():
         timer = existing.get(kind)
