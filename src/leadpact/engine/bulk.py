@@ -89,9 +89,8 @@ def _json_list(parts: list[pl.Expr]) -> pl.Expr:
     """A JSON array of the non-null JSON fragments, in order."""
     if not parts:
         return pl.lit("[]")
-    # each fragment with a comma after it, the last comma dropped: no list column is built row by row
-    joined = pl.concat_str([part + pl.lit(",") for part in parts], ignore_nulls=True).str.strip_suffix(",")
-    return pl.concat_str([pl.lit("["), joined, pl.lit("]")])
+    # a null fragment is skipped with its separator: no list column is built row by row
+    return pl.concat_str([pl.lit("["), pl.concat_str(parts, separator=",", ignore_nulls=True), pl.lit("]")])
 
 
 def _mapped(column: str, mapping: dict[Any, str], default: str = "null") -> pl.Expr:

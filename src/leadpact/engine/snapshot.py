@@ -11,10 +11,10 @@ processes read (slices.py) come from what is committed, which is the same, as ac
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy.engine import Connection
@@ -35,6 +35,8 @@ ACCOUNTS = {"account": pl.Int64, "traits": pl.String, "domain": pl.String, "name
 EVENTS = {"arrival": pl.Int64, "person": pl.Int64, "type": pl.String, "event": pl.String, "timestamp": pl.String,
           "properties": pl.String, "hint": pl.String}
 CONTEXT_CHUNK = 5_000
+Meanwhile = TypeVar("Meanwhile")
+TEXT_FORM = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$"  # as db.UtcDateTime writes a timestamp on SQLite
 MMAP_SIZE = 1 << 40  # SQLite caps it at its own limit (2 GB unless built otherwise)
 
 # Per dialect: a JSON column as text, the timestamp (text on SQLite, microseconds on PostgreSQL), and the event's
@@ -62,12 +64,8 @@ def read_snapshot(connection: Connection, catalog: Catalog, *, workers: int = 1)
     paused = gc.isenabled()
     gc.disable()  # millions of fresh row tuples would set off full collections over and over, finding nothing
     try:
-        events = _events(connection, sql, workers)
-        # read by row: integer keys, text columns (SQLite stores a number given to one as text), traits (an object)
-        people = _fetch(connection, f"SELECT id, account_id, {sql['json'].format('traits')}, company_name, "
-                                    f"{', '.join(PERSON_COLUMNS)}, status FROM people", PEOPLE, by_row=True)
-        accounts = _fetch(connection, f"SELECT id, {sql['json'].format('traits')}, {', '.join(ACCOUNT_COLUMNS)}, "
-                                      "owner_rep_id FROM accounts", ACCOUNTS)
+        # people and accounts are read while helper processes still read their slices of the events
+        events, (people, accounts) = _events(connection, sql, workers, lambda: _people_and_accounts(connection, sql))
     finally:
         if paused:
             gc.enable()
@@ -92,10 +90,21 @@ def read_snapshot(connection: Connection, catalog: Catalog, *, workers: int = 1)
     return history, people.select("person", "status")
 
 
-def _events(connection: Connection, sql: dict[str, str], workers: int) -> pl.DataFrame:
-    """Every attributed event's row; on a SQLite file with `workers` > 1, read in as many slices of ids at once,
-    one on the caller's connection and the others by helper processes (see slices.py), which see what is
-    committed: the same here, as activation's own transaction writes no events."""
+def _people_and_accounts(connection: Connection, sql: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    # read by row: integer keys, text columns (SQLite stores a number given to one as text), traits (an object)
+    people = _fetch(connection, f"SELECT id, account_id, {sql['json'].format('traits')}, company_name, "
+                                f"{', '.join(PERSON_COLUMNS)}, status FROM people", PEOPLE, by_row=True)
+    accounts = _fetch(connection, f"SELECT id, {sql['json'].format('traits')}, {', '.join(ACCOUNT_COLUMNS)}, "
+                                  "owner_rep_id FROM accounts", ACCOUNTS)
+    return people, accounts
+
+
+def _events(connection: Connection, sql: dict[str, str], workers: int,
+            meanwhile: Callable[[], Meanwhile]) -> tuple[pl.DataFrame, Meanwhile]:
+    """Every attributed event's row, and what `meanwhile` returns; on a SQLite file with `workers` > 1, read in as
+    many slices of ids at once, one on the caller's connection (then `meanwhile` runs) and the others by helper
+    processes (see slices.py), which see what is committed: the same here, as activation's own transaction
+    writes no events."""
     stamps = pl.String if connection.dialect.name == "sqlite" else pl.Int64
     # read by row: integer keys, text columns (SQLite stores a number given to one as text), the properties
     # (an object) and the hint (text by its own test)
@@ -105,10 +114,12 @@ def _events(connection: Connection, sql: dict[str, str], workers: int) -> pl.Dat
     database = connection.engine.url.database or ""
     on_file = connection.dialect.name == "sqlite" and database not in ("", ":memory:") and \
         not database.startswith("file:")
-    low, high = connection.exec_driver_sql("SELECT min(id), max(id) FROM events").one() if on_file else (None, None)
+    # min and max apart: SQLite looks either up in the index alone, but scans the table for both at once
+    low, high = connection.exec_driver_sql("SELECT (SELECT min(id) FROM events), (SELECT max(id) FROM events)") \
+        .one() if on_file else (None, None)
     if workers <= 1 or low is None:
         with _mapped(connection):
-            return _fetch(connection, query, schema, by_row=True)
+            return _fetch(connection, query, schema, by_row=True), meanwhile()
     step = (high - low) // workers + 1
     bounds = [(low + n * step, low + (n + 1) * step - 1) for n in range(workers)]
     sliced = f"{query} AND id BETWEEN ? AND ?"
@@ -116,12 +127,13 @@ def _events(connection: Connection, sql: dict[str, str], workers: int) -> pl.Dat
     try:
         with _mapped(connection):
             first = _fetch(connection, sliced, schema, bounds[0], by_row=True)
+        also = meanwhile()
         others = helpers.frames()
     finally:
         helpers.close()
     # a slice whose helper failed is read here: slower, the same rows
     return pl.concat([first, *[frame if frame is not None else _fetch(connection, sliced, schema, bound, by_row=True)
-                                for frame, bound in zip(others, bounds[1:], strict=True)]])
+                                for frame, bound in zip(others, bounds[1:], strict=True)]]), also
 
 
 @contextmanager
@@ -156,7 +168,32 @@ def _micros(connection: Connection, stamps: pl.Series) -> pl.Series:
     """Return event timestamps as integer microseconds since the epoch (UTC)."""
     if stamps.dtype == pl.Int64:
         return stamps
-    # SQLite holds SQLAlchemy's text form; Polars parses it, and the odd other form is parsed as the ORM would.
+    # SQLite holds SQLAlchemy's text form: read by position (a third of the cost of parsing each whole); any
+    # other form, or an impossible day or time, is parsed as before
+    parsed = _by_position(stamps)
+    rest = parsed.is_null() & stamps.is_not_null()
+    if not rest.any():
+        return parsed
+    return parsed.scatter(rest.arg_true(), _parsed(connection, stamps.filter(rest)))
+
+
+def _by_position(stamps: pl.Series) -> pl.Series:
+    """Microseconds of the timestamps in SQLAlchemy's text form, `YYYY-MM-DD HH:MM:SS.ffffff`; null for the rest."""
+    text = pl.col("stamp")
+
+    def number(start: int, length: int) -> pl.Expr:
+        return text.str.slice(start, length).cast(pl.Int64, strict=False)
+
+    hour, minute, second = number(11, 2), number(14, 2), number(17, 2)
+    day = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
+    micros = day * 86_400_000_000 + hour * 3_600_000_000 + minute * 60_000_000 + second * 1_000_000 + number(20, 6)
+    valid = text.str.contains(TEXT_FORM) & (hour < 24) & (minute < 60) & (second < 60)
+    return stamps.to_frame("stamp").lazy().select(pl.when(valid).then(micros).alias("ts")).collect().to_series()
+
+
+def _parsed(connection: Connection, stamps: pl.Series) -> pl.Series:
+    """Microseconds of timestamps in any form the ORM reads."""
+    # Polars parses SQLAlchemy's form with any number of decimals; the odd other form is parsed as the ORM would.
     parsed = stamps.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC", strict=False).dt.epoch("us")
     odd = parsed.is_null() & stamps.is_not_null()
     if not odd.any():
@@ -167,4 +204,3 @@ def _micros(connection: Connection, stamps: pl.Series) -> pl.Series:
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     fixed = [None if text is None else (read(text) - epoch) // timedelta(microseconds=1) for text in stamps.filter(odd)]
     return parsed.scatter(odd.arg_true(), pl.Series(fixed, dtype=pl.Int64))
-
