@@ -43,6 +43,9 @@ def test_a_remembered_problem_answer_is_the_one_read_afresh(message: dict, names
     assert catalog.names_problem(message) is names_problem
     assert catalog.names_problem(message) is names_problem
     assert Catalog(CONTENT)._names_problem(message) is names_problem
+    for _ in range(2):  # the whole-history question, answered by path alone for the usual page event
+        assert catalog.names_any_problem([event({"path": "/about"}), message]) is names_problem
+        assert Catalog(CONTENT).names_any_problem([message, event({})]) is names_problem
 
 
 def test_the_same_path_from_properties_and_from_the_page_are_told_apart() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,7 @@ def _answer_key(event: Mapping[str, Any]) -> tuple[Any, bool, str | None] | None
 class Catalog:
     """Content assets indexed by id and by normalised page path; build once, share across evaluations."""
 
-    __slots__ = ("by_id", "by_path", "problem_ids", "problem_paths", "_answers")
+    __slots__ = ("by_id", "by_path", "problem_ids", "problem_paths", "_answers", "_path_answers")
 
     def __init__(self, assets: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.by_id: dict[str, Mapping[str, Any]] = {str(k): v for k, v in (assets or {}).items()}
@@ -100,6 +100,7 @@ class Catalog:
         self.problem_ids = frozenset(k for k, a in self.by_id.items() if not is_missing(a.get("problem")))
         self.problem_paths = frozenset(k for k, a in self.by_path.items() if not is_missing(a.get("problem")))
         self._answers: dict[tuple[Any, bool, str | None], bool] = {}
+        self._path_answers: dict[str, bool] = {}  # events with a path in properties and no asset id
 
     @classmethod
     def of(cls, content: Catalog | Mapping[str, Mapping[str, Any]] | None) -> Catalog:
@@ -127,6 +128,28 @@ class Catalog:
                 self._answers.clear()
             answer = self._answers[key] = self._names_problem(event)
         return answer
+
+    def names_any_problem(self, events: Iterable[Mapping[str, Any]]) -> bool:
+        """Tell whether any of these events names an asset that states a problem."""
+        # Asked of a person's whole history at every evaluation: the usual event (a page, its path in properties,
+        # no asset id) is answered by its path alone, looked up here without a call per event.
+        by_path = self._path_answers
+        for event in events:
+            properties = event.get("properties")
+            if properties.__class__ is dict and "asset_id" not in properties:
+                path = properties.get("path")
+                answer = by_path.get(path) if path.__class__ is str else None
+                if answer is None:
+                    answer = self.names_problem(event)
+                    if path.__class__ is str and path.strip(WHITESPACE):
+                        if len(by_path) >= 65_536:
+                            by_path.clear()
+                        by_path[path] = answer
+            else:
+                answer = self.names_problem(event)
+            if answer:
+                return True
+        return False
 
     def _names_problem(self, event: Mapping[str, Any]) -> bool:
         asset_id = event_asset_id(event)

@@ -216,8 +216,7 @@ def _missing(require: tuple[str, ...], facts: Facts, scored: list[Occurrence],
             return facts.persona is not None or not is_missing(facts.person.get("title"))
         if item == "engagement":
             return any(event_path(o.event) or event_asset_id(o.event) for o in scored)
-        every = (o for occurrences in facts.events.values() for o in occurrences)
-        return any(catalog.names_problem(o.event) for o in every)
+        return any(catalog.names_any_problem(o.event for o in occurrences) for occurrences in facts.events.values())
 
     return tuple(item for item in require if not answered(item))
 
