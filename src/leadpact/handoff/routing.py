@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from leadpact.db import session_rows
 from leadpact.handoff.models import Handoff
 from leadpact.org.models import Rep, Team, User
 from leadpact.pact import Catalog, CompiledPact, Evaluation, evaluate
@@ -22,6 +23,16 @@ from leadpact.people.models import Account, Person
 
 # Handoffs a rep is still working for the account: the states that make "one account, one rep" hold.
 ACTIVE_STATES = ("open", "accepted")
+# The rep of the latest active handoff of a colleague (same account, another person), on the driver's cursor: asked
+# for every handoff, and SQLAlchemy's building and setup of the statement cost several times running it. By the
+# people's account (indexed), then their handoffs (indexed by person): handoffs have no account index.
+COLLEAGUES_REP = (
+    "SELECT handoffs.rep_id, people.first_name, people.last_name, people.email "
+    "FROM handoffs JOIN people ON people.id = handoffs.person_id "
+    "WHERE people.account_id = {mark} AND handoffs.person_id != {mark} AND handoffs.rep_id IS NOT NULL "
+    f"AND handoffs.state IN ({', '.join(['{mark}'] * len(ACTIVE_STATES))}) "
+    "ORDER BY handoffs.created_at DESC, handoffs.id DESC LIMIT 1"
+)
 
 
 @dataclass(frozen=True)
@@ -125,21 +136,14 @@ def _colleagues_rep(session: Session, person: Person, account: Account | None) -
     """The rep already working a colleague from the same account, when they are not away (one account, one rep)."""
     if account is None:
         return None
-    row = session.execute(
-        select(Handoff.rep_id, Person.first_name, Person.last_name, Person.email)
-        .join(Person, Person.id == Handoff.person_id)
-        # By the people's account (indexed), then their handoffs (indexed by person): handoffs have no account index.
-        .where(Person.account_id == account.id, Handoff.person_id != person.id, Handoff.rep_id.is_not(None),
-               Handoff.state.in_(ACTIVE_STATES))
-        .order_by(Handoff.created_at.desc(), Handoff.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    rows = session_rows(session, COLLEAGUES_REP, (account.id, person.id, *ACTIVE_STATES))
+    if not rows:
         return None
-    found = _candidates(session, "rep", row.rep_id)
+    rep_id, first_name, last_name, email = rows[0]
+    found = _candidates(session, "rep", rep_id)
     if not found or found[0].rep.is_away or not found[0].user.is_active:
         return None
-    colleague = " ".join(p for p in (row.first_name, row.last_name) if p) or row.email or "a colleague"
+    colleague = " ".join(p for p in (first_name, last_name) if p) or email or "a colleague"
     company = account.name or account.domain or f"account {account.id}"
     why = f"one account, one rep: {found[0].name} already works {colleague}'s handoff from {company}"
     return found[0].rep, _team_of(session, found[0].rep), why
