@@ -18,7 +18,7 @@ from leadpact.db import session_rows
 from leadpact.handoff import Handoff, HandoffNotFound, Opportunity, latest_handoff
 from leadpact.lifecycle import Status, TransitionRefused, move
 from leadpact.org.models import Rep, Team, User
-from leadpact.org.service import OrgError, require_user
+from leadpact.org.service import OrgError, normalise_email, require_user
 from leadpact.pact import stored_pact
 from leadpact.pact.models import PactVersion
 from leadpact.people.models import Person
@@ -81,10 +81,16 @@ def _active(session: Session, columns: str) -> Any:
 
 def acting_user(*, session: Session, email: str) -> User:
     """Return the active user acting; raise InvalidFeedback when there is no such user."""
-    try:
-        user = require_user(session=session, email=email)
-    except OrgError as error:
-        raise InvalidFeedback(str(error)) from None
+    # The same few people give feedback again and again in one session: each user is looked up once per session and
+    # held, so later lookups find them without a query. A query would return the very same (unrefreshed) object.
+    known: dict[str, User] = session.info.setdefault("feedback_users", {})
+    user = known.get(normalise_email(email))
+    if user is None or user not in session or user.email != normalise_email(email):
+        try:
+            user = require_user(session=session, email=email)
+        except OrgError as error:
+            raise InvalidFeedback(str(error)) from None
+        known[user.email] = user
     if not user.is_active:
         raise NotPermitted(f"{user.email} is deactivated")
     return user

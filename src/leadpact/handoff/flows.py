@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadpact import outbox, sla
 from leadpact.clock import isoformat
+from leadpact.db import session_rows
 from leadpact.engine import live_engine, on_moved, remove_moved_listener
 from leadpact.engine.inputs import account_facts, load_histories, person_facts
 from leadpact.handoff.brief import full_name, write_brief
@@ -97,11 +98,17 @@ def _move(session: Session, person: Person, handoff: Handoff, version: int, now:
 
 def created_payload(session: Session, handoff: Handoff, person: Person, account: Account | None) -> dict[str, Any]:
     """What a `handoff.created` notification carries: the brief, the timeline link, the SLA deadline, who and where."""
-    rep_user = None
+    # On the driver's cursor: every handoff asks, and loading the rep, their user and the team through the ORM cost
+    # more than writing the rest of the payload.
+    rep_user = team = None
     if handoff.rep_id is not None:
-        rep = session.get(Rep, handoff.rep_id)
-        rep_user = session.get(User, rep.user_id) if rep else None
-    team = session.get(Team, handoff.team_id) if handoff.team_id is not None else None
+        found = session_rows(session, f"SELECT users.email, users.name FROM {Rep.__tablename__} reps JOIN "
+                                      f"{User.__tablename__} users ON users.id = reps.user_id WHERE reps.id = {{mark}}",
+                             (handoff.rep_id,))
+        rep_user = found[0] if found else None
+    if handoff.team_id is not None:
+        found = session_rows(session, f"SELECT key FROM {Team.__tablename__} WHERE id = {{mark}}", (handoff.team_id,))
+        team = found[0][0] if found else None
     return {
         "handoff_id": handoff.id,
         "tier": handoff.tier,
@@ -114,8 +121,8 @@ def created_payload(session: Session, handoff: Handoff, person: Person, account:
         "company": {"id": account.id if account else None, "name": handoff.brief_facts["company"]["name"],
                     "domain": account.domain if account else None, "industry": account.industry if account else None,
                     "employees": account.employees if account else None},
-        "rep": None if rep_user is None else {"id": handoff.rep_id, "email": rep_user.email, "name": rep_user.name},
-        "team": team.key if team else None,
+        "rep": None if rep_user is None else {"id": handoff.rep_id, "email": rep_user[0], "name": rep_user[1]},
+        "team": team,
         "routing_reason": handoff.routing_reason,
         "pact_version": handoff.pact_version,
     }
