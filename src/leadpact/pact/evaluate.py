@@ -186,18 +186,21 @@ def _score_engagement(compiled: CompiledPact, facts: Facts, failures: list[Condi
         except ConditionError as error:
             failures.append(ConditionFailure("engagement", criterion.id, str(error)))
             continue
-        if criterion.max_per_day is not None:
-            per_day: dict[Any, int] = {}
+        limit = criterion.max_per_day
+        if limit is not None:
             kept = []
-            for occurrence in found:  # oldest first: the first N of each UTC day score
-                seen = per_day.get(occurrence.day, 0)
-                if seen < criterion.max_per_day:
+            day, seen = None, 0
+            for occurrence in found:  # oldest first, so a UTC day's occurrences come together: its first N score
+                if occurrence.day != day:
+                    day, seen = occurrence.day, 0
+                if seen < limit:
                     kept.append(occurrence)
-                per_day[occurrence.day] = seen + 1
+                seen += 1
             found = kept
         if not found:
             continue
-        points = sum(criterion.points * 0.5 ** (o.age_days / half_life) for o in found)
+        each = criterion.points
+        points = sum(each * 0.5 ** (o.age_days / half_life) for o in found)
         total += points
         scored.extend(found)
         matched.append(MatchedCriterion("engagement", criterion.id, criterion.label, round(points, 2), len(found)))
