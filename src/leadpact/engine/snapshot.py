@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from leadpact.db import fetch_rows
 from leadpact.engine.inputs import ACCOUNT_COLUMNS, PERSON_COLUMNS
-from leadpact.engine.slices import Slices
+from leadpact.engine.slices import Slices, by_batches
 from leadpact.insights.backtest.database import DatabaseFacts
 from leadpact.insights.backtest.documents import Documents
 from leadpact.insights.backtest.history import History, finish_events, keyed_events
@@ -156,9 +156,14 @@ def _fetch(connection: Connection, sql: str, schema: dict[str, Any], parameters:
     """Run a query through the driver and return its rows as a frame, column by column; `by_row` hands Polars the
     rows as they come (500,000 events' frame in 0.5-0.6 s of CPU instead of 0.8-1.0 s), for columns whose stored
     type is certain: it casts a value of another type where the column by column build refuses it."""
-    rows = fetch_rows(connection, sql, parameters or None)
     if by_row:
-        return pl.DataFrame(rows, schema=schema, orient="row")
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, parameters) if parameters else cursor.execute(sql)
+            return by_batches(cursor, schema)
+        finally:
+            cursor.close()
+    rows = fetch_rows(connection, sql, parameters or None)
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
     return pl.DataFrame([pl.Series(name, values, dtype=dtype) for (name, dtype), values in
                          zip(schema.items(), columns, strict=True)])
