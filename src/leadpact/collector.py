@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import gc
 
-YOUNG_THRESHOLD = 50_000  # allocations between young collections (700 by default)
+# Allocations between young collections (700 by default). Live evaluation keeps recent histories in memory, so
+# young collections mostly find survivors to walk again: during 190,000 live-evaluated events, 50,000 spent
+# 0.9 s in collections (3.6 % of the CPU), 200,000 spent 0.23 s.
+YOUNG_THRESHOLD = 200_000
 
 
 def tune_for_serving() -> None:
