@@ -128,7 +128,7 @@ def _handoff_for(session: Session, handoff_id: int, by: str) -> tuple[Handoff, P
         select(Handoff, Person).join(Person, Person.id == Handoff.person_id).where(Handoff.id == handoff_id)
         .with_for_update(of=Handoff)
     ).first()
-    if row is None:  # the foreign key cascades: a handoff always has its person
+    if row is None:  # no such handoff (a handoff always has its person: the foreign key cascades)
         raise HandoffNotFound(f"no handoff {handoff_id}")
     handoff, person = row
     check_may_act(session=session, user=user, handoff=handoff)
