@@ -105,3 +105,37 @@ engagement:
 """)
     events = [{"type": "track", "event": {"a": 1}, "properties": {}, "timestamp": at(NOW)}] * 2
     assert evaluate(pact, person={}, events=events, as_of=at(NOW)).engagement_score == 16.0
+
+
+GROUPS = compiled("""
+engagement:
+  half_life_days: 10
+  criteria:
+    - id: reading
+      label: Reading
+      when: {event: page, where: {any: [{field: properties.path, op: starts_with, value: /blog},
+                                        {field: properties.path, op: starts_with, value: /guides},
+                                        {none: [{field: properties.path, op: contains, value: /}]}]}}
+      points: 8
+    - id: campaign_reading
+      label: Reading from a campaign
+      when: {event: page, where: {all: [{field: properties.path, op: starts_with, value: /blog},
+                                        {field: context.campaign.name, op: eq, value: spring}]}}
+      points: 2
+""")
+
+
+def test_a_group_reading_one_field_answers_as_test_by_test() -> None:
+    def spring(path: object) -> dict:
+        return {**page(NOW, "/x"), "properties": {"path": path}, "context": {"campaign": {"name": "spring"}}}
+
+    for _ in range(2):
+        result = evaluate(GROUPS, person={}, events=[page(NOW, "/blog/a"), page(NOW, "/guides/b"),
+                                                      page(NOW, "pricing"), page(NOW, "/pricing")], as_of=at(NOW))
+        assert [(m.id, m.occurrences) for m in result.matched] == [("reading", 3)]
+        result = evaluate(GROUPS, person={}, events=[spring("/blog/a"), spring("/guides")], as_of=at(NOW))
+        assert [(m.id, m.occurrences) for m in result.matched] == [("reading", 2), ("campaign_reading", 1)]
+        # an object where text belongs: the first test that reads it reports the error, as before
+        result = evaluate(GROUPS, person={}, events=[spring({"p": "/blog"})], as_of=at(NOW))
+        assert [(e.section, e.id) for e in result.errors] == [("engagement", "reading"),
+                                                               ("engagement", "campaign_reading")]

@@ -116,13 +116,29 @@ def _checked(path: str, predicate: Predicate, op: str) -> Predicate:
 
 def compile_where(condition: Any, lists: Lists) -> Callable[[Mapping[str, Any]], bool]:
     """Compile an event's `where` (field tests of properties/context) into a test of one event."""
+    fields = _fields(condition)
+    if len(fields) == 1:
+        # Every test reads the same field (say, three prefixes of properties.path): read it once, and remember
+        # the whole group's answer for each text, in the same order and with the same errors as test by test.
+        read = event_reader(fields.pop())
+        check = _remembered(_value_test(condition, lists))
+        return lambda event: check(read(event))
+    parts = [compile_where(c, lists) for c in _children(condition)]
+    return _group(condition, parts)
+
+
+def _fields(condition: Any) -> set[str]:
+    """The fields a `where` reads."""
     if isinstance(condition, AllOf | AnyOf | NoneOf):
-        parts = [compile_where(c, lists) for c in _children(condition)]
-        return _group(condition, parts)
-    read = event_reader(condition.field)
-    check = _remembered(_checked(condition.field, OPERATORS[condition.op].predicate(condition.value, lists),
-                                 condition.op))
-    return lambda event: check(read(event))
+        return {field for child in _children(condition) for field in _fields(child)}
+    return {condition.field}
+
+
+def _value_test(condition: Any, lists: Lists) -> Callable[[Any], bool]:
+    """A `where` whose tests all read one field, as a test of that field's value."""
+    if isinstance(condition, AllOf | AnyOf | NoneOf):
+        return _group(condition, [_value_test(c, lists) for c in _children(condition)])
+    return _checked(condition.field, OPERATORS[condition.op].predicate(condition.value, lists), condition.op)
 
 
 def _remembered(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
