@@ -168,11 +168,15 @@ def decide(
 ) -> list[Decision]:
     """Evaluate people (ORM objects or rows with the person columns) and decide their forward moves; no I/O."""
     decisions = []
+    facts_of: dict[int, dict[str, Any] | None] = {}  # colleagues share their account's facts (read-only)
     for person in people:
+        account_id = person.account_id or 0
+        if account_id not in facts_of:
+            facts_of[account_id] = account_facts(accounts.get(account_id))
         evaluation = evaluate(
             compiled,
             person=person_facts(person),
-            account=account_facts(accounts.get(person.account_id or 0)),
+            account=facts_of[account_id],
             events=histories.get(person.id, []),
             content=catalog,
             as_of=now,
