@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from leadpact.pact.memo import remember
 from leadpact.pact.values import WHITESPACE, is_missing
 
 _PLAIN_IDS = (str, int, type(None))  # asset ids whose answer may be remembered (hashable, read as text)
@@ -87,7 +88,7 @@ def _answer_key(event: Mapping[str, Any]) -> tuple[Any, bool, str | None] | None
 class Catalog:
     """Content assets indexed by id and by normalised page path; build once, share across evaluations."""
 
-    __slots__ = ("by_id", "by_path", "problem_ids", "problem_paths", "_answers", "_path_answers")
+    __slots__ = ("by_id", "by_path", "problem_ids", "problem_paths", "_answers")
 
     def __init__(self, assets: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.by_id: dict[str, Mapping[str, Any]] = {str(k): v for k, v in (assets or {}).items()}
@@ -100,7 +101,6 @@ class Catalog:
         self.problem_ids = frozenset(k for k, a in self.by_id.items() if not is_missing(a.get("problem")))
         self.problem_paths = frozenset(k for k, a in self.by_path.items() if not is_missing(a.get("problem")))
         self._answers: dict[tuple[Any, bool, str | None], bool] = {}
-        self._path_answers: dict[str, bool] = {}  # events with a path in properties and no asset id
 
     @classmethod
     def of(cls, content: Catalog | Mapping[str, Mapping[str, Any]] | None) -> Catalog:
@@ -123,29 +123,21 @@ class Catalog:
         if key is None:
             return self._names_problem(event)
         answer = self._answers.get(key)
-        if answer is None:
-            if len(self._answers) >= 65_536:
-                self._answers.clear()
-            answer = self._answers[key] = self._names_problem(event)
-        return answer
+        return remember(self._answers, key, self._names_problem(event), 65_536) if answer is None else answer
 
     def names_any_problem(self, events: Iterable[Mapping[str, Any]]) -> bool:
         """Tell whether any of these events names an asset that states a problem."""
         # Asked of a person's whole history at every evaluation: the usual event (a page, its path in properties,
-        # no asset id) is answered by its path alone, looked up here without a call per event.
-        by_path = self._path_answers
+        # no asset id) is looked up here by the key `names_problem` remembers it under, without a call per event.
+        answers = self._answers
         for event in events:
             properties = event.get("properties")
+            answer = None
             if properties.__class__ is dict and "asset_id" not in properties:
                 path = properties.get("path")
-                answer = by_path.get(path) if path.__class__ is str else None
-                if answer is None:
-                    answer = self.names_problem(event)
-                    if path.__class__ is str and path.strip(WHITESPACE):
-                        if len(by_path) >= 65_536:
-                            by_path.clear()
-                        by_path[path] = answer
-            else:
+                if path.__class__ is str:
+                    answer = answers.get((None, True, path))  # a blank path is never kept under this key
+            if answer is None:
                 answer = self.names_problem(event)
             if answer:
                 return True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from leadpact.pact.memo import remember
 from leadpact.pact.operators import OPERATORS, Lists, Predicate
 from leadpact.pact.schema import (
     AllOf,
@@ -152,11 +153,7 @@ def _remembered(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
         if value.__class__ is not str:
             return check(value)
         answer = answers.get(value)
-        if answer is None:
-            if len(answers) >= 65_536:
-                answers.clear()
-            answer = answers[value] = check(value)
-        return answer
+        return remember(answers, value, check(value), 65_536) if answer is None else answer
 
     return test
 
@@ -171,11 +168,7 @@ def count_test(count: Count | None) -> Callable[[int], bool]:
 def event_key(name: str) -> str:
     """Return the index key of an event name: track names and types compare case-insensitively."""
     key = _KEYS.get(name)
-    if key is None:
-        key = _KEYS[name] = name.strip().casefold()
-        if len(_KEYS) > 10000:  # event names are few; bound the memo against unusual input
-            _KEYS.clear()
-    return key
+    return remember(_KEYS, name, name.strip().casefold(), 10_000) if key is None else key  # event names are few
 
 
 def matching(test: EventTest, lists: Lists) -> Callable[[Facts], list[Occurrence]]:

@@ -22,6 +22,7 @@ from leadpact.pact.conditions import (
     event_key,
     matching,
 )
+from leadpact.pact.memo import remember
 from leadpact.pact.operators import Lists
 from leadpact.pact.results import ConditionFailure, Disqualification, Evaluation, MatchedCriterion, Route
 from leadpact.pact.schema import AnyOf, EngagementCriterion, EventTest, Pact
@@ -161,9 +162,7 @@ def _index_key(kind: Any, named: Any) -> str:
     name = named if read_kind == "track" else read_kind
     key = event_key(name if name.__class__ is str else str(name or ""))
     if (kind.__class__ is str or kind is None) and (named.__class__ is str or named is None):
-        if len(_INDEX_KEYS) >= 10_000:
-            _INDEX_KEYS.clear()
-        _INDEX_KEYS[(kind, named)] = key
+        remember(_INDEX_KEYS, (kind, named), key, 10_000)
     return key
 
 
