@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadpact.db import fetch_rows, upsert_rows
+from leadpact.db import upsert_rows
 from leadpact.engine.inputs import CatalogCache, account_facts, load_histories, person_facts
 from leadpact.engine.outcome import evaluation_row, reasons, target_status
 from leadpact.engine.rows import account_rows, people_rows
@@ -21,6 +21,7 @@ from leadpact.lifecycle.states import BEFORE_HANDOFF
 from leadpact.pact import Catalog, CompiledPact, Evaluation, compile_pact, evaluate, stored_pact
 from leadpact.pact.models import Evaluation as EvaluationRow
 from leadpact.pact.models import PactVersion
+from leadpact.pact.versions import active_version_fields
 from leadpact.people.models import Person
 
 # Called after the engine moved a person, with (session, person, from, to, evaluation, now): the handoff domain
@@ -81,10 +82,10 @@ class ActivePact:
     def get(self, session: Session) -> tuple[int, CompiledPact] | None:
         """Return (version number, compiled pact), or None when no version is active."""
         # Asked for every stored batch: straight to the driver, and the pact's text only when the version changed.
-        rows = fetch_rows(session.connection(), "SELECT id, version FROM pact_versions WHERE state = 'active'")
-        if not rows:
+        row = active_version_fields(session=session, columns="id, version")
+        if row is None:
             return None
-        version_id, version = rows[0]
+        version_id, version = row
         if version_id != self.version_id:
             source = session.scalar(select(PactVersion.source).where(PactVersion.id == version_id))
             self.compiled = compile_pact(stored_pact(source))

@@ -20,7 +20,7 @@ from leadpact.lifecycle import Status, TransitionRefused, move
 from leadpact.org.models import Rep, Team, User
 from leadpact.org.service import OrgError, normalise_email, require_user
 from leadpact.pact import stored_pact
-from leadpact.pact.models import PactVersion
+from leadpact.pact.versions import active_version_fields
 from leadpact.people.models import Person
 
 # What a rejection does to the person, by reason: people who can never buy are disqualified, the rest go back to
@@ -62,21 +62,14 @@ def rejection_outcome(reason: str) -> Status:
 
 def allowed_reasons(*, session: Session) -> list[str]:
     """Return the rejection reasons of the active pact, in its order (none before a pact is active)."""
-    row = _active(session, "version, source")
-    return list(stored_pact(row[1]).rejection_reasons) if row is not None else []
+    # Asked up to three times per piece of feedback (the sales floor of `leadpact demo` gives thousands).
+    row = active_version_fields(session=session, columns="source")
+    return list(stored_pact(row[0]).rejection_reasons) if row is not None else []
 
 
 def _version(session: Session) -> int | None:
-    row = _active(session, "version")
+    row = active_version_fields(session=session, columns="version")
     return row[0] if row is not None else None
-
-
-def _active(session: Session, columns: str) -> Any:
-    # `active_version` on the driver's cursor: asked up to three times per piece of feedback, and SQLAlchemy's setup
-    # of the statement cost thirty times the query (the sales floor of `leadpact demo` gives thousands).
-    rows = session_rows(session, f"SELECT {columns} FROM {PactVersion.__tablename__} "
-                                 "WHERE state = 'active' ORDER BY version DESC LIMIT 1")
-    return rows[0] if rows else None
 
 
 def acting_user(*, session: Session, email: str) -> User:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from leadpact import outbox, sla
 from leadpact.clock import isoformat
-from leadpact.db import session_rows
+from leadpact.db import select_in
 from leadpact.handoff.models import Handoff
 from leadpact.lifecycle import Move, Status
 
@@ -25,7 +25,6 @@ WAITING = frozenset({Status.mql.value, Status.hot.value, Status.needs_context.va
 CLOCKS = ("sla_breach", "reassign", "feedback_due")
 # Reasons of a move worth repeating to the rep, in the order they read best.
 TOLD = ("disqualified_by", "reason", "rule", "note")
-CHUNK = 5_000  # people per query: well under SQLite's limit on parameters
 
 
 def close_left_handoffs(session: Session, moves: list[Move], at: datetime, actor: str) -> None:
@@ -37,14 +36,11 @@ def close_left_handoffs(session: Session, moves: list[Move], at: datetime, actor
         return
     # Which handoffs first, on the driver's cursor: feedback's own moves (every rejection, win and loss) find only
     # the handoff they settle themselves, and SQLAlchemy's setup of loading it cost more than the move.
-    people = list(leaving)
-    rows = []
-    for start in range(0, len(people), CHUNK):
-        chunk = people[start:start + CHUNK]
-        rows += session_rows(session, f"SELECT id, person_id FROM {Handoff.__tablename__} WHERE state = 'open' "
-                                      f"AND person_id IN ({', '.join(['{mark}'] * len(chunk))})", tuple(chunk))
+    session.flush()  # as the ORM query would have: handoffs opened in this transaction count
+    rows = select_in(session.connection(), Handoff.__table__, ("id", "person_id", "state"), "person_id", leaving)
     # Feedback on this very handoff is left out: the caller records its own disposition.
-    ids = [handoff_id for handoff_id, person_id in rows if leaving[person_id].reasons.get("handoff_id") != handoff_id]
+    ids = [handoff_id for handoff_id, person_id, state in rows
+           if state == "open" and leaving[person_id].reasons.get("handoff_id") != handoff_id]
     if not ids:
         return
     found = session.scalars(select(Handoff).where(Handoff.id.in_(ids)).order_by(Handoff.id)).all()

@@ -6,11 +6,12 @@ Services flush and never commit: the command or request owns the transaction.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadpact.db import session_rows
 from leadpact.org.models import User
 from leadpact.pact.load import InvalidPact, validate_pact
 from leadpact.pact.models import PactActivation, PactApproval, PactVersion
@@ -71,6 +72,15 @@ def active_version(*, session: Session) -> PactVersion | None:
     return session.scalars(
         select(PactVersion).where(PactVersion.state == "active").order_by(PactVersion.version.desc())
     ).first()
+
+
+def active_version_fields(*, session: Session, columns: str) -> Any:
+    """Some columns of the version in force (e.g. "version, source"), or None: `active_version` on the driver's
+    cursor, for the callers that ask for every batch or every piece of feedback, where SQLAlchemy's setup of the
+    statement costs many times the query."""
+    rows = session_rows(session, f"SELECT {columns} FROM {PactVersion.__tablename__} "
+                                 "WHERE state = 'active' ORDER BY version DESC LIMIT 1")
+    return rows[0] if rows else None
 
 
 def add_draft(*, session: Session, source: str, author: str, now: datetime, note: str | None = None) -> PactVersion:
