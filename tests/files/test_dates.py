@@ -81,3 +81,8 @@ def test_a_format_without_day_month_and_year_is_refused(option):
 def test_friendly_and_strptime_formats_agree():
     assert date_format("DD.MM.YYYY") == "%d.%m.%Y" == date_format("%d.%m.%Y")
     assert date_format("MM/DD/YY hh:mm") == "%m/%d/%y %H:%M"
+
+
+def test_a_column_that_cannot_tell_follows_the_other_date_columns_of_its_file():
+    reader = read_dates("Created", [(2, "03/04/2016")], file_order=False)
+    assert reader.parse("03/04/2016") == at(2016, 3, 4)

@@ -88,13 +88,25 @@ class DateReader:
         return f"{self.column} {str(value)[:60]!r} is not {how}"
 
 
-def read_dates(column: str, values: Iterable[tuple[int, Any]], *, given: str | None = None) -> DateReader:
-    """Judge a column from all its (row, value) pairs: day first or month first, or refuse it as ambiguous."""
-    if given is not None:
-        return DateReader(column, given=given)
-    day_first: tuple[int, str] | None = None
-    month_first: tuple[int, str] | None = None
-    either: tuple[int, str] | None = None
+@dataclass(frozen=True)
+class Evidence:
+    """What a column's numeric dates say about their order: an example (row, value) of each kind seen."""
+
+    day_first: tuple[int, str] | None = None  # only reads day first (20/10/2016)
+    month_first: tuple[int, str] | None = None  # only reads month first (10/20/2016)
+    either: tuple[int, str] | None = None  # reads both ways (03/04/2016)
+
+    @property
+    def order(self) -> bool | None:
+        """True: day first; False: month first; None: the column does not say (or says both)."""
+        if bool(self.day_first) == bool(self.month_first):
+            return None
+        return self.day_first is not None
+
+
+def evidence(values: Iterable[tuple[int, Any]]) -> Evidence:
+    """Look at every (row, value) of a column and keep the first example of each kind of numeric date."""
+    day_first = month_first = either = None
     for row, value in values:
         numeric = NUMERIC.match(str(value).strip()) if isinstance(value, str) else None
         if numeric is None or numeric.group(2) == ".":
@@ -106,21 +118,34 @@ def read_dates(column: str, values: Iterable[tuple[int, Any]], *, given: str | N
             month_first = month_first or (row, str(value))
         elif first <= 12 and second <= 12:
             either = either or (row, str(value))
-    if day_first and month_first:
+    return Evidence(day_first, month_first, either)
+
+
+def read_dates(column: str, values: Iterable[tuple[int, Any]], *, given: str | None = None,
+               file_order: bool | None = None) -> DateReader:
+    """Judge a column from all its (row, value) pairs: day first or month first — from the column itself, else from
+    the other date columns of its file (`file_order`) — or refuse it as ambiguous, naming the --date-format."""
+    if given is not None:
+        return DateReader(column, given=given)
+    seen = evidence(values)
+    if seen.day_first and seen.month_first:
         raise DateFormatError(
-            f"column {column!r} has dates that read only day first ({day_first[1]!r}, row {day_first[0]}) and others "
-            f"that read only month first ({month_first[1]!r}, row {month_first[0]}); pass --date-format DD/MM/YYYY "
-            "or --date-format MM/DD/YYYY to say which is right (rows in the other format are then rejected)")
-    if day_first or month_first:
-        return DateReader(column, day_first=day_first is not None)
-    if either:
-        example = either[1]
+            f"column {column!r} has dates that read only day first ({seen.day_first[1]!r}, row {seen.day_first[0]}) "
+            f"and others that read only month first ({seen.month_first[1]!r}, row {seen.month_first[0]}); pass "
+            "--date-format DD/MM/YYYY or --date-format MM/DD/YYYY to say which is right (rows in the other format "
+            "are then rejected)")
+    if seen.order is not None:
+        return DateReader(column, day_first=seen.order)
+    if seen.either and file_order is not None:
+        return DateReader(column, day_first=file_order)
+    if seen.either:
+        example = seen.either[1]
         numeric = NUMERIC.match(example.strip())
         assert numeric is not None
         separator, year = numeric.group(2), "YYYY" if len(numeric.group(4)) == 4 else "YY"
         raise DateFormatError(
-            f"column {column!r}: every date in it, such as {example!r} (row {either[0]}), reads both day first and "
-            f"month first; pass --date-format MM{separator}DD{separator}{year} (month first, as in the US) or "
+            f"column {column!r}: every date in it, such as {example!r} (row {seen.either[0]}), reads both day first "
+            f"and month first; pass --date-format MM{separator}DD{separator}{year} (month first, as in the US) or "
             f"--date-format DD{separator}MM{separator}{year} (day first)")
     return DateReader(column)
 
