@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KINDS = ("people", "accounts", "events", "content", "outcomes")
+KINDS = ("people", "accounts", "events", "content", "outcomes", "firmographics")
 
 # Each field with the spellings recognised by default, compared after `spelling()` (lower case, letters and
 # digits only), so "E-mail", "email_address" and "Email Address" all meet "emailaddress" or "email".
@@ -88,8 +88,11 @@ OUTCOMES: dict[str, tuple[str, ...]] = {
                   "companysize", "accountnumberofemployees"),
     "country": ("country", "billingcountry", "accountcountry", "countryregion", "accountbillingcountry"),
 }
+# A firmographics file for enrichment (`leadpact enrich load`): a domain and what is known about the company.
+FIRMOGRAPHICS: dict[str, tuple[str, ...]] = {name: spellings for name, spellings in ACCOUNTS.items() if name != "owner"}
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {"people": PEOPLE, "accounts": ACCOUNTS, "events": EVENTS,
-                                                 "content": CONTENT, "outcomes": OUTCOMES}
+                                                 "content": CONTENT, "outcomes": OUTCOMES,
+                                                 "firmographics": FIRMOGRAPHICS}
 # Targets that take any name after the dot: where a column lands inside a message or the traits.
 PREFIXES: dict[str, tuple[str, ...]] = {
     "people": ("traits.",),
@@ -97,6 +100,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "events": ("properties.", "context.", "traits."),
     "content": (),
     "outcomes": (),
+    "firmographics": (),
 }
 IGNORE = "ignore"
 
