@@ -40,7 +40,8 @@ def pull_history(connector: HubSpotConnector, since: datetime | None) -> list[Hi
     for deal in deals:
         props = deal.properties
         people = [e for e in (emails.get(i) for i in sorted(contacts_of.get(str(deal.id), []), key=int)) if e]
-        company = next((companies[i] for i in companies_of.get(str(deal.id), []) if i in companies), {})
+        company: dict[str, Any] = next(
+            (companies[i] for i in companies_of.get(str(deal.id), []) if i in companies), {})
         label = stages.get(props.get("dealstage") or "", props.get("dealstage"))
         history.append(HistoricDeal(
             source="hubspot", external_id=str(deal.id), stage=_outcome(connector, props),

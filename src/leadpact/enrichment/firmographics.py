@@ -79,14 +79,15 @@ def load_firmographics(*, session: Session, path: Path, columns: dict[str, str] 
 
 
 def _store(session: Session, domain: str, fields: dict[str, Any], *, source: str, now: datetime) -> str:
-    values = {
+    employees = checks.whole_number("employees", fields.get("employees"))
+    if employees is not None and employees >= 2**31:
+        raise RowRejected(f"employees {employees} is more than any company has")
+    values: dict[str, str | int | None] = {
         "name": checks.text("name", fields.get("name"), 255),
         "industry": checks.text("industry", fields.get("industry"), 120),
-        "employees": checks.whole_number("employees", fields.get("employees")),
+        "employees": employees,
         "country": checks.text("country", fields.get("country"), 64),
     }
-    if values["employees"] is not None and values["employees"] >= 2**31:
-        raise RowRejected(f"employees {values['employees']} is more than any company has")
     if all(value is None for value in values.values()):
         raise RowRejected(f"says nothing about {domain}: no name, industry, employees or country")
     row = session.get(Firmographic, domain)

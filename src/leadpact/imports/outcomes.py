@@ -92,8 +92,9 @@ class OutcomeImporter:
         self.dates = readers_for(values, column_map, DATES, given=date_format)
         self.comma_decimal = decimal_comma(values.get("amount", []))
         industries = Counter(str(v).strip() for _, v in values.get("industry", []) if str(v).strip())
-        known = Counter(dict(session.execute(select(Account.industry, func.count()).where(
-            Account.industry.is_not(None)).group_by(Account.industry)).all()))
+        known: Counter[str] = Counter({industry: count for industry, count in session.execute(
+            select(Account.industry, func.count()).where(Account.industry.is_not(None)).group_by(Account.industry))
+            if industry})
         self.industries = fold_spellings(industries, known, STANDARD_INDUSTRIES)
         self.notes = [f"industry {wrong!r} read as {right!r} ({industries[wrong]} row"
                       f"{'s' if industries[wrong] != 1 else ''})" for wrong, right in sorted(self.industries.items())]
