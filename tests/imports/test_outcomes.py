@@ -254,3 +254,17 @@ def test_an_account_only_deal_joins_the_account_by_domain(app, database_url, clo
         # What the account already says stays: the export only fills gaps.
         assert (account.name, account.industry) == ("Acme", "software")
         assert session.scalar(select(Opportunity.account_id)) == account.id
+
+
+def test_an_xlsx_export_with_real_dates_and_excel_serials(app, database_url, clock, tmp_path):
+    from tests.imports.helpers import write_xlsx
+
+    path = write_xlsx(tmp_path / "deals.xlsx", ["Deal ID", "Account Name", "Stage", "Close Date", "Created Date"],
+                      [101.0, "Acme Corp", "Closed Won", datetime(2016, 10, 20), 42433],
+                      [102.0, "Beta Ltd", "Closed Lost", datetime(2016, 11, 2, 15, 30), 42496.5])
+    result = invoke(app, path, "--json")
+    assert result.exit_code == 0, result.output
+    with session_scope() as session:
+        deals = {o.external_id: (o.stage, o.opened_at, o.closed_at) for o in session.scalars(select(Opportunity))}
+    assert deals == {"101": ("won", datetime(2016, 3, 4, tzinfo=UTC), datetime(2016, 10, 20, tzinfo=UTC)),
+                     "102": ("lost", datetime(2016, 5, 6, 12, tzinfo=UTC), datetime(2016, 11, 2, 15, 30, tzinfo=UTC))}
