@@ -151,8 +151,10 @@ def write_key(database_url: str) -> str:
 def _fresh_hooks() -> Iterator[None]:
     """Live evaluation and handoffs are process-wide hooks: each test starts and ends without them."""
     from leadpact.engine import stop_live_evaluation
+    from leadpact.enrichment import stop_enrichment
     from leadpact.handoff import stop_handoffs
 
     yield
+    stop_enrichment()
     stop_handoffs()
     stop_live_evaluation()

@@ -8,6 +8,7 @@ from leadpact import __version__
 from leadpact.collector import tune_for_serving
 from leadpact.crm.views import router as crm_router
 from leadpact.engine import start_live_evaluation
+from leadpact.enrichment import start_enrichment
 from leadpact.feedback.views import people_router as outcomes_router
 from leadpact.feedback.views import router as feedback_router
 from leadpact.handoff import start_handoffs
@@ -34,6 +35,7 @@ def create_app() -> FastAPI:
     app.include_router(crm_router)
     start_live_evaluation()
     start_handoffs()
+    start_enrichment()
     start_embedded_worker(app)
 
     @app.get("/healthz", tags=["operations"])

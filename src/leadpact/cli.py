@@ -8,6 +8,7 @@ from leadpact import operator_commands
 from leadpact.crm import commands as crm_commands
 from leadpact.demo import commands as demo_commands
 from leadpact.demo import run as demo_run
+from leadpact.enrichment import commands as enrichment_commands
 from leadpact.feedback import commands as feedback_commands
 from leadpact.handoff import commands as handoff_commands
 from leadpact.imports import commands as import_commands
@@ -39,6 +40,7 @@ outbox_commands.register(app)
 crm_commands.register(app)
 report_commands.register(app)
 insights_commands.register(app)
+enrichment_commands.register(app)
 
 
 def main() -> None:

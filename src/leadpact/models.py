@@ -2,6 +2,7 @@
 
 from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.db import Base
+from leadpact.enrichment.models import AccountEnrichment, Firmographic
 from leadpact.handoff.models import Handoff, Opportunity
 from leadpact.ingest.models import Event
 from leadpact.keys.models import ApiKey
@@ -14,6 +15,7 @@ from leadpact.sla.models import Timer
 
 __all__ = [
     "Account",
+    "AccountEnrichment",
     "CrmConnection",
     "CrmLink",
     "ApiKey",
@@ -21,6 +23,7 @@ __all__ = [
     "ContentAsset",
     "Evaluation",
     "Event",
+    "Firmographic",
     "Handoff",
     "Identity",
     "NotificationChannel",

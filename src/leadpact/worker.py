@@ -25,7 +25,7 @@ from leadpact.sla.timers import fire_due_timers
 
 log = logging.getLogger("leadpact.worker")
 # Domains whose import registers an outbox transport: a worker must load them or their rows would wait.
-PLUGINS = ("leadpact.crm",)
+PLUGINS = ("leadpact.crm", "leadpact.enrichment")
 # A backlog of timers (after downtime) is fired in slices, so the outbox is served between them.
 TIMERS_PER_PASS = 200
 

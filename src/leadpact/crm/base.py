@@ -7,9 +7,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from leadpact.crm.mapping import CrmMapping
+
+if TYPE_CHECKING:
+    from leadpact.feedback.history import HistoricDeal
 
 log = logging.getLogger("leadpact.crm")
 
@@ -200,6 +203,10 @@ class CrmConnector(ABC):
     @abstractmethod
     def pull_changes(self, since: datetime) -> PullResult:
         """Return status changes, touches and deals modified in the CRM since `since` (CRM time)."""
+
+    def pull_history(self, since: datetime | None) -> list[HistoricDeal]:
+        """Every closed deal in the CRM (closed on or after `since`, when given), as history to store."""
+        raise CrmInvalid(f"{self.name} cannot read its deal history")
 
     @abstractmethod
     def check(self, *, create_missing: bool = False) -> ConnectionReport:

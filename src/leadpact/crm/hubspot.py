@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from leadpact.clock import isoformat
-from leadpact.crm import hubspot_pull
+from leadpact.crm import hubspot_history, hubspot_pull
 from leadpact.crm.base import (
     ConnectionReport,
     CrmChange,
@@ -27,6 +27,7 @@ from leadpact.crm.base import (
 from leadpact.crm.hubspot_api import HUBSPOT_API, HubSpotApi, chunks
 from leadpact.crm.mapping import CrmMapping
 from leadpact.crm.retry import RequestPacer, RetryPolicy
+from leadpact.feedback.history import HistoricDeal
 
 NOTE_TO_CONTACT = 202
 TASK_TO_CONTACT = 204
@@ -249,6 +250,10 @@ class HubSpotConnector(CrmConnector):
     def parse_webhook(self, body: bytes) -> list[CrmChange]:
         """Turn a verified webhook body (a JSON array of events) into changes."""
         return hubspot_pull.parse_events(self, body)
+
+    def pull_history(self, since: datetime | None) -> list[HistoricDeal]:
+        """Every closed deal in HubSpot, with its people, account and owner, as history."""
+        return hubspot_history.pull_history(self, since)
 
     def check(self, *, create_missing: bool = False) -> ConnectionReport:
         """List the owners, and check (optionally create) the custom properties and option values the mapping uses."""

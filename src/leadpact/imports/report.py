@@ -37,6 +37,7 @@ class ImportReport:
     duplicates: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was read differently from how it was written
 
     @property
     def rejected(self) -> int:
@@ -49,7 +50,7 @@ class ImportReport:
 
     def to_dict(self, *, dry_run: bool = False) -> dict[str, Any]:
         """Return the summary object `--json` prints (`would_store` instead of `stored` on a dry run)."""
-        return {
+        summary: dict[str, Any] = {
             "kind": self.kind,
             "dry_run": dry_run,
             "read": self.read,
@@ -59,6 +60,9 @@ class ImportReport:
             "rejected": self.rejected,
             "rejections": [r.to_dict() for r in sorted(self.rejections, key=lambda r: r.row)],
         }
+        if self.notes:
+            summary["notes"] = list(self.notes)
+        return summary
 
     def summary_line(self, *, dry_run: bool = False) -> str:
         """Return the one-line human summary."""

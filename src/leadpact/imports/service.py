@@ -85,13 +85,15 @@ def import_events(
     sheet: str | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    date_format: str | None = None,
 ) -> ImportReport:
     """Store a file's rows as Segment messages through the live ingest path and return what happened to each row."""
     now = now or get_clock().now()
     source = open_source(path, sheet=sheet)
     report = ImportReport("events")
     tick = _ticker(source, progress)
-    import_event_rows(session, source=source, columns=columns or {}, now=now, report=report, tick=tick)
+    import_event_rows(session, source=source, columns=columns or {}, now=now, report=report, tick=tick,
+                      date_format=date_format)
     tick(0, final=True)
     return report
 
