@@ -237,7 +237,7 @@ OPERATORS: dict[str, Operator] = {
                  _text_expr("starts_with"), lambda v: f'starts with "{v}"'),
         Operator("ends_with", "text", False, _text(lambda a, v: a.endswith(v)),
                  _text_expr("ends_with"), lambda v: f'ends with "{v}"'),
-        Operator("matches", "regex", False, _matches, _matches_expr, lambda v: f"matches the pattern `{v}`"),
+        Operator("matches", "regex", False, _matches, _matches_expr, lambda v: f'matches the pattern "{v}"'),
         Operator("exists", "nothing", False, _always(True), lambda c, t, v, lists: pl.lit(True),
                  lambda v: "is known"),
         Operator("missing", "nothing", True, _always(False), lambda c, t, v, lists: pl.lit(False),
