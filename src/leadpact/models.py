@@ -1,6 +1,6 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
-from leadpact.crm.models import CrmConnection, CrmLink
+from leadpact.crm.models import CrmConnection, CrmLink, CrmWebhookSignature
 from leadpact.db import Base
 from leadpact.handoff.models import Handoff, Opportunity
 from leadpact.ingest.models import Event
@@ -16,6 +16,7 @@ __all__ = [
     "Account",
     "CrmConnection",
     "CrmLink",
+    "CrmWebhookSignature",
     "ApiKey",
     "Base",
     "ContentAsset",
