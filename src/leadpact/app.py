@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from leadpact import __version__
 from leadpact.collector import tune_for_serving
 from leadpact.crm.views import router as crm_router
+from leadpact.db import fold_log
 from leadpact.engine import start_live_evaluation
 from leadpact.enrichment import start_enrichment
 from leadpact.feedback.views import people_router as outcomes_router
@@ -37,6 +43,7 @@ def create_app() -> FastAPI:
     start_handoffs()
     start_enrichment()
     start_embedded_worker(app)
+    _fold_log_at_shutdown(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:
@@ -44,6 +51,21 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _fold_log_at_shutdown(app: FastAPI) -> None:
+    """When the server stops (after its worker), fold a SQLite write-ahead log into the database file."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: Any) -> AsyncIterator[Any]:
+        try:
+            async with inner(served) as state:
+                yield state
+        finally:
+            await run_in_threadpool(fold_log)
+
+    app.router.lifespan_context = lifespan
 
 
 def serving_app() -> FastAPI:

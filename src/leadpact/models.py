@@ -1,6 +1,6 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
-from leadpact.crm.models import CrmConnection, CrmLink
+from leadpact.crm.models import CrmConnection, CrmLink, CrmWebhookSignature
 from leadpact.db import Base
 from leadpact.enrichment.models import AccountEnrichment, Firmographic
 from leadpact.handoff.models import Handoff, Opportunity
@@ -18,6 +18,7 @@ __all__ = [
     "AccountEnrichment",
     "CrmConnection",
     "CrmLink",
+    "CrmWebhookSignature",
     "ApiKey",
     "Base",
     "ContentAsset",

@@ -243,9 +243,11 @@ class HubSpotConnector(CrmConnector):
         """Lead status changes, calls/emails/meetings and deals modified in HubSpot since `since`."""
         return hubspot_pull.pull(self, since)
 
-    def verify_webhook(self, *, method: str, uri: str, body: bytes, headers: Mapping[str, str], now: datetime) -> bool:
-        """Check a webhook's v3 signature and that its timestamp is within five minutes."""
-        return hubspot_pull.verify(self.webhook_secret, method=method, uri=uri, body=body, headers=headers, now=now)
+    def webhook_refusal(self, *, method: str, uri: str, body: bytes, headers: Mapping[str, str],
+                        now: datetime) -> str | None:
+        """Check a webhook's v3 signature and that its timestamp is within five minutes; say why it fails."""
+        return hubspot_pull.refusal(self.webhook_secret, method=method, uri=uri, body=body, headers=headers,
+                                    now=now)
 
     def parse_webhook(self, body: bytes) -> list[CrmChange]:
         """Turn a verified webhook body (a JSON array of events) into changes."""

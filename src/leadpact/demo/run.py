@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from leadpact.clock import SimulatedClock, parse_time, set_clock
 from leadpact.config import get_settings
-from leadpact.db import get_engine, migrate, session_scope
+from leadpact.db import fold_log, get_engine, migrate, session_scope
 from leadpact.demo import STARTING_PACT_PATH, generate_company
 from leadpact.demo.backtest_story import backtest_lines
 from leadpact.demo.company import DemoCompany
@@ -72,6 +72,14 @@ def prepare_workspace(directory: Path) -> str:
 def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console: Console) -> DemoReport:
     """Generate the company, load its org, accounts and content, sign and activate the starting pact, stream
     every event through the ingest path under live evaluation, and let the sales floor work the handoffs."""
+    try:
+        return _run_demo(directory=directory, seed=seed, people=people, accounts=accounts, console=console)
+    finally:
+        # The run is over: the database file holds everything, not a write-ahead log beside an empty file.
+        fold_log(get_engine(f"sqlite:///{directory.resolve() / 'leadpact.db'}"))
+
+
+def _run_demo(*, directory: Path, seed: int, people: int, accounts: int, console: Console) -> DemoReport:
     started = time.perf_counter()
     prepare_workspace(directory)
     with console.status("generating the demo company…"):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leadpact.escaping import spreadsheet_text
+
 
 class RowRejected(ValueError):
     """A row that cannot be imported; the message says what is wrong with it."""
@@ -83,10 +85,11 @@ def write_rejects(report: ImportReport, path: Path) -> int:
                 columns.append(column)
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["row", *columns, "reason"])
+        writer.writerow(["row", *(spreadsheet_text(column) for column in columns), "reason"])
         for rejection in sorted(report.rejections, key=lambda r: r.row):
-            cells = [_cell(rejection.values.get(column)) for column in columns]
-            writer.writerow([rejection.row, *cells, rejection.reason])
+            # the rejected values are the file's own text: a spreadsheet must not run one as a formula
+            cells = [spreadsheet_text(_cell(rejection.values.get(column))) for column in columns]
+            writer.writerow([rejection.row, *cells, spreadsheet_text(rejection.reason)])
     return report.rejected
 
 

@@ -29,7 +29,7 @@ import httpx
 import orjson
 
 from leadpact.clock import isoformat
-from leadpact.outbox.render import render
+from leadpact.outbox.render import render, slack
 from leadpact.outbox.service import PRIVATE_PREFIX
 from leadpact.outbox.settings import get_outbox_settings
 
@@ -192,7 +192,7 @@ def _hang_up(smtp: smtplib.SMTP) -> None:
 def post_slack(delivery: Delivery) -> None:
     """Post the delivery to a Slack incoming webhook as text and blocks."""
     rendered = render(delivery.topic, delivery.public_payload)
-    body = orjson.dumps({"text": rendered.subject + "\n" + rendered.text, "blocks": rendered.blocks})
+    body = orjson.dumps({"text": slack(rendered.subject + "\n" + rendered.text), "blocks": rendered.blocks})
     headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: delivery.idempotency_key}
     _post(delivery.destination, body, headers)
 
