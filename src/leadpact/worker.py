@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from leadpact.clock import Clock, get_clock
+from leadpact.crm import PushReport, deliver_due_pushes
 from leadpact.outbox.delivery import any_due, deliver_due, deliver_one, record_outcomes, release, still_leased
 from leadpact.outbox.express import ExpressLane, close_lane, open_lane
 from leadpact.outbox.service import enqueued_signal
@@ -24,8 +25,6 @@ from leadpact.outbox.settings import get_outbox_settings
 from leadpact.sla.timers import fire_due_timers
 
 log = logging.getLogger("leadpact.worker")
-# Domains whose import registers an outbox transport: a worker must load them or their rows would wait.
-PLUGINS = ("leadpact.crm",)
 # A backlog of timers (after downtime) is fired in slices, so the outbox is served between them.
 TIMERS_PER_PASS = 200
 
@@ -55,17 +54,6 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def load_plugins() -> None:
-    """Import the domains that register outbox transports (the CRM's `crm` kind), when installed."""
-    import importlib
-
-    for module in PLUGINS:
-        try:
-            importlib.import_module(module)
-        except ImportError as error:
-            log.warning("outbox transports of %s not loaded: %s", module, error)
-
-
 def work_once(
     *, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTotals | None = None, lane: ExpressLane | None = None
 ) -> int:
@@ -76,8 +64,6 @@ def work_once(
     # Timers first: a breach's notification is enqueued by its timer and can then go out in the same pass.
     fired = fire_due_timers(engine=engine, now=clock.now(), worker_id=worker_id, limit=TIMERS_PER_PASS)
     # CRM pushes go first and in batches (a few requests for many handoffs); the rest goes row by row.
-    from leadpact.crm.delivery import PushReport, deliver_due_pushes
-
     # Asked only when one is due: the batched claim is a write, and an idle pass should take no write lock.
     due = any_due(engine=engine, now=clock.now(), kind="crm")
     pushes = deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock) if due else PushReport()
@@ -131,7 +117,6 @@ def run_worker(
     With `express`, notifications this process commits are sent at once by a second thread, with no poll and no
     claim (`leadpact.outbox.express`); this loop records their outcomes and does everything else."""
     worker_id = worker_id or new_worker_id()
-    load_plugins()
     if express and not once:
         return _with_express_lane(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
                                   stop_event=stop_event)

@@ -20,7 +20,7 @@ from leadpact.crm.models import CrmConnection
 from leadpact.crm.push import push_handoffs
 from leadpact.crm.settings import connector_for, get_crm_settings
 from leadpact.db import get_engine, session_rows, session_scope
-from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue, register_transport
+from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue
 from leadpact.outbox.delivery import record_outcome
 from leadpact.outbox.settings import get_outbox_settings
 
@@ -63,6 +63,11 @@ def enqueue_handoff_pushes(*, session: Session, handoff_id: int, now: datetime,
     return [message for message in queued if message is not None]
 
 
+def on_handoff_opened(session: Session, handoff_id: int, now: datetime) -> None:
+    """The wiring's listener to new handoffs: queue the handoff's push to every connected CRM."""
+    enqueue_handoff_pushes(session=session, handoff_id=handoff_id, now=now)
+
+
 def delivery_error(error: CrmError) -> DeliveryError:
     """The outbox's view of a CRM failure: when to try again, or never."""
     if isinstance(error, CrmRateLimited):
@@ -85,11 +90,6 @@ def deliver(delivery: Delivery) -> None:
     outcome = push_handoffs(connector=connector, handoff_ids=[handoff_id])
     if handoff_id in outcome.failed:
         raise delivery_error(outcome.failed[handoff_id])
-
-
-def register() -> None:
-    """Deliver `crm` outbox rows with this module's transport."""
-    register_transport(KIND, deliver)
 
 
 @dataclass

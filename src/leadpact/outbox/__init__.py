@@ -4,10 +4,11 @@ after commit by workers with retries, leases and idempotency keys (at-least-once
 from leadpact.outbox.models import NotificationChannel, OutboxMessage
 from leadpact.outbox.payloads import handoff_payload
 from leadpact.outbox.service import MANAGER_TOPICS, REP_TOPICS, TOPICS, delivery_key, enqueue, notify, recipients
-from leadpact.outbox.transports import Delivery, DeliveryError, Transport, register_transport
+from leadpact.outbox.transports import NOTIFICATION_TRANSPORTS, Delivery, DeliveryError, Transport
 
 __all__ = [
     "MANAGER_TOPICS",
+    "NOTIFICATION_TRANSPORTS",
     "REP_TOPICS",
     "TOPICS",
     "Delivery",
@@ -20,5 +21,4 @@ __all__ = [
     "handoff_payload",
     "notify",
     "recipients",
-    "register_transport",
 ]

@@ -32,6 +32,7 @@ from leadpact.clock import isoformat
 from leadpact.outbox.render import render
 from leadpact.outbox.service import PRIVATE_PREFIX
 from leadpact.outbox.settings import get_outbox_settings
+from leadpact.wiring import installed
 
 IDEMPOTENCY_HEADER = "X-Leadpact-Idempotency-Key"
 SIGNATURE_HEADER = "X-Leadpact-Signature"
@@ -67,22 +68,16 @@ class DeliveryError(Exception):
 
 
 Transport = Callable[[Delivery], None]
-_transports: dict[str, Transport] = {}
 # Open SMTP connections of this thread's `smtp_session`, by relay (None outside a session).
 _shared = threading.local()
 
 
-def register_transport(kind: str, transport: Transport) -> None:
-    """Deliver outbox rows of `kind` with `transport` (the CRM connectors register `crm` this way)."""
-    _transports[kind] = transport
-
-
 def get_transport(kind: str) -> Transport:
-    """Return the transport of `kind`; raise DeliveryError when none is registered."""
+    """Return the transport of `kind` in the installed wiring; raise DeliveryError when it has none."""
     try:
-        return _transports[kind]
+        return installed().transports[kind]
     except KeyError:
-        # Not permanent: the row waits (with backoff) for a worker that has the plug-in loaded.
+        # Not permanent: the row waits (with backoff) for a worker wired with a transport of its kind.
         raise DeliveryError(f"no transport registered for kind {kind!r} in this worker") from None
 
 
@@ -251,6 +246,6 @@ def retry_after(value: str | None) -> float | None:
         return None
 
 
-register_transport("email", send_email)
-register_transport("slack", post_slack)
-register_transport("webhook", post_webhook)
+
+# The transports of the notification channels (the composition root adds the CRM's `crm` beside them).
+NOTIFICATION_TRANSPORTS: dict[str, Transport] = {"email": send_email, "slack": post_slack, "webhook": post_webhook}
