@@ -178,3 +178,28 @@ def test_activation_with_nobody_open_reads_nothing(database_url):
     with session_scope() as session:
         summary = reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
     assert (summary["people_evaluated"], summary["people_moved"], summary["evaluated_live"]) == (0, 0, 0)
+
+
+def test_listeners_hear_of_people_left_awaiting_a_handoff_alike_in_bulk_and_person_by_person(company):
+    """People already in mql or hot whom a new version does not move on are told of as a move from their status to
+    itself (how a lead stranded there without a handoff gets one): the same people, with the same evaluations,
+    whichever way activation evaluates them."""
+    with listening(), session_scope() as session:  # nobody listens: the first version leaves people in mql
+        reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
+        session.execute(update(PactVersion).where(PactVersion.version == 1).values(state="retired"))
+    heard: list[tuple] = []
+
+    def listener(session, person, source, target, evaluation, now):
+        heard.append((person.id, source, target, evaluation))
+
+    with listening((listener, frozenset(("mql", "hot")))), session_scope() as session:
+        version = activate(session, SECOND, 2)
+        nested = session.begin_nested()
+        reevaluate_all(session=session, version=version, now=NOW, vectorised=False)
+        per_person = list(heard)
+        nested.rollback()
+        heard.clear()
+        reevaluate_all(session=session, version=version, now=NOW)
+    staying = [h for h in heard if h[1] == h[2]]
+    assert staying and {h[1] for h in staying} <= {"mql", "hot"}
+    assert heard == sorted(per_person, key=lambda h: h[0])
