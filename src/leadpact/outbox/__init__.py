@@ -1,6 +1,8 @@
 """The transactional outbox: notifications and CRM pushes written with the change that causes them, delivered
 after commit by workers with retries, leases and idempotency keys (at-least-once delivery, exactly-once effect)."""
 
+from leadpact.outbox.delivery import record_outcome, worker_leases
+from leadpact.outbox.leases import Leases
 from leadpact.outbox.models import NotificationChannel, OutboxMessage
 from leadpact.outbox.payloads import handoff_payload
 from leadpact.outbox.service import MANAGER_TOPICS, REP_TOPICS, TOPICS, delivery_key, enqueue, notify, recipients
@@ -13,6 +15,7 @@ __all__ = [
     "TOPICS",
     "Delivery",
     "DeliveryError",
+    "Leases",
     "NotificationChannel",
     "OutboxMessage",
     "Transport",
@@ -21,4 +24,6 @@ __all__ = [
     "handoff_payload",
     "notify",
     "recipients",
+    "record_outcome",
+    "worker_leases",
 ]
