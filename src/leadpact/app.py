@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadpact import __version__
+from leadpact import __version__, operations, telemetry
 from leadpact.collector import tune_for_serving
 from leadpact.composition import standard_wiring
+from leadpact.config import get_settings
 from leadpact.crm.views import router as crm_router
 from leadpact.feedback.views import people_router as outcomes_router
 from leadpact.feedback.views import router as feedback_router
@@ -33,18 +34,15 @@ def create_app() -> FastAPI:
     app.include_router(insights_router)
     app.include_router(outbox_router)
     app.include_router(crm_router)
+    operations.attach(app)  # /healthz, /readyz, /metrics; request ids, metrics and the access log
     start_embedded_worker(app)
-
-    @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
-        """Tell a load balancer the process is up."""
-        return {"status": "ok"}
-
     return app
 
 
 def serving_app() -> FastAPI:
-    """The application as `leadpact serve` runs it in each process, with the collector tuned for serving."""
+    """The application as `leadpact serve` runs it in each process: JSON logs to stderr, the collector tuned."""
+    settings = get_settings()
+    telemetry.configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     app = create_app()
     tune_for_serving()
     return app

@@ -16,6 +16,7 @@ from leadpact.imports import commands as import_commands
 from leadpact.insights import commands as insights_commands
 from leadpact.insights.proposals import commands as proposal_commands
 from leadpact.insights.reports import commands as report_commands
+from leadpact.operations import commands as operations_commands
 from leadpact.org import commands as org_commands
 from leadpact.outbox import commands as outbox_commands
 from leadpact.pact import commands as pact_commands
@@ -52,6 +53,7 @@ outbox_commands.register(app)
 crm_commands.register(app)
 report_commands.register(app)
 insights_commands.register(app)
+operations_commands.register(app)
 
 
 def main() -> None:

@@ -134,7 +134,9 @@ def outcome_statement(
         )
         state = "delivered"
     else:
-        dead = error.permanent or attempts >= settings.outbox_max_attempts
+        # An attempt that does not count (no relay configured yet) leaves the attempts where they were.
+        attempts = attempts if error.counts else attempts - 1
+        dead = error.permanent or (error.counts and attempts >= settings.outbox_max_attempts)
         state = "dead" if dead else "pending"
         delay = error.retry_after if error.retry_after is not None else backoff(attempts, settings)
         statement = (

@@ -14,7 +14,9 @@ class OutboxSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LEADPACT_", env_file="leadpact.env", extra="ignore")
 
-    smtp_host: str = "127.0.0.1"
+    # The mail relay the reps' emails go through. Unset, emails wait in the outbox (without using up their attempts)
+    # until one is set: a default relay that is not there would only fail them until they are given up on.
+    smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None
     smtp_password: str | None = None

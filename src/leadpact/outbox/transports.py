@@ -59,12 +59,19 @@ class Delivery:
 
 
 class DeliveryError(Exception):
-    """A failed attempt; `retry_after` (seconds) is the receiver's own request, honoured over the backoff."""
+    """A failed attempt; `retry_after` (seconds) is the receiver's own request, honoured over the backoff; an attempt
+    that does not `count` (nothing to deliver through yet) waits without bringing the row closer to dead."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False,
+                 counts: bool = True) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.counts = counts
+
+
+# How long an email waits before looking again for an SMTP relay when none is configured.
+NO_RELAY_RETRY_SECONDS = 300.0
 
 
 Transport = Callable[[Delivery], None]
@@ -127,6 +134,10 @@ def smtp_session() -> Iterator[None]:
 def send_email(delivery: Delivery) -> None:
     """Send the delivery's email through the configured SMTP relay (on the shared connection inside a session)."""
     settings = get_outbox_settings()
+    if not settings.smtp_host:
+        raise DeliveryError("no SMTP relay configured: set LEADPACT_SMTP_HOST and LEADPACT_SMTP_PORT (see the "
+                            "README's Configuration); the email waits until then", retry_after=NO_RELAY_RETRY_SECONDS,
+                            counts=False)
     message = build_email(delivery, settings.mail_from)
     connections: dict[tuple[Any, ...], smtplib.SMTP] | None = getattr(_shared, "connections", None)
     relay = (settings.smtp_host, settings.smtp_port, settings.smtp_starttls, settings.smtp_username)
