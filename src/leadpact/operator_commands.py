@@ -54,6 +54,9 @@ def serve(
         log_level="warning",
         log_config=None,
         access_log=False,
+        # A server process is started by spawning: it imports the whole CLI before it can answer the supervisor's
+        # first ping, which takes longer than uvicorn's 5 s on a busy machine; restarted for that, it never comes up.
+        timeout_worker_healthcheck=60,
     )
 
 

@@ -47,7 +47,8 @@ def check_readiness(engine: Engine) -> Readiness:
             heads = MigrationContext.configure(connection).get_current_heads()
     except SQLAlchemyError as error:
         found.database = "unreachable"
-        detail = str(error.orig if getattr(error, "orig", None) is not None else error).strip().splitlines()
+        cause = getattr(error, "orig", None)  # the driver's own error, without SQLAlchemy's statement and link
+        detail = str(cause if cause is not None else error).strip().splitlines()
         found.reasons.append(f"database unreachable ({type(error).__name__}: {detail[0] if detail else ''}); "
                              "check LEADPACT_DATABASE_URL and that the server is up")
         return found

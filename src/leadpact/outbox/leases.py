@@ -15,15 +15,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Table, or_, select, update
 from sqlalchemy.engine import Engine
 
 from leadpact.outbox.models import OutboxMessage
 from leadpact.outbox.transports import Delivery
 
 log = logging.getLogger(__name__)
-outbox = OutboxMessage.__table__
+outbox = cast(Table, OutboxMessage.__table__)
 
 
 def free(now: datetime) -> ColumnElement[bool]:
