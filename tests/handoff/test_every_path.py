@@ -198,3 +198,16 @@ def test_a_lead_a_crm_pull_moves_explicitly_is_not_evaluated_back(world):
         person = person_by_email(session=session, email=BUYER)
         assert person.status == "nurture"
         assert [h.id for h in session.scalars(select(Handoff).where(Handoff.person_id == person.id))] == [handoff.id]
+
+
+def test_import_accounts_from_the_cli_hands_off_the_people_a_new_size_qualifies(world, tmp_path):
+    small = hot_lead_messages()
+    small[0]["traits"]["company"]["employee_count"] = 20  # too small to be a fit: engaged, not handed off
+    with wired(standard_wiring()):
+        send(*small)
+    with session_scope() as session:
+        assert person_by_email(session=session, email=BUYER).status == "engaged"
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("domain,name,employees\nacme.example,Acme,800\n")
+    run("import", "accounts", str(accounts), "--json")
+    assert_handed_off()
