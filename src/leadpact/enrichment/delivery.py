@@ -20,7 +20,7 @@ from leadpact.enrichment.providers import (
 )
 from leadpact.enrichment.service import fill_gaps, release
 from leadpact.enrichment.settings import get_enrichment_settings
-from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue, register_transport
+from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue
 from leadpact.people.models import Account
 
 log = logging.getLogger("leadpact.enrichment")
@@ -51,7 +51,6 @@ def deliver(delivery: Delivery) -> None:
     if factory is None:
         # Not permanent: the row waits for a worker that has the provider's plug-in loaded.
         raise DeliveryError(f"no enrichment provider {delivery.destination!r} in this worker")
-    _listen()
     with session_scope() as session:
         provider = _provider(factory, session)
         if provider.name == "file":
@@ -89,16 +88,3 @@ def _apply(session: Session, provider: Provider, account_id: int, domain: str, f
         log.info("enriched %s with %s from %s", domain, ", ".join(filled), found.source)
         release(session=session, account_ids=[account.id], now=now)
 
-
-def _listen() -> None:
-    """A worker that fills an account must hand off the leads it releases, like the process that held them."""
-    from leadpact.engine import start_live_evaluation
-    from leadpact.handoff import start_handoffs
-
-    start_live_evaluation()
-    start_handoffs()
-
-
-def register() -> None:
-    """Deliver `enrichment` outbox rows with this module's transport."""
-    register_transport(KIND, deliver)

@@ -7,12 +7,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from leadpact.engine import on_moved, remove_moved_listener
 from leadpact.enrichment.delivery import request_enrichment
 from leadpact.lifecycle import Status
 from leadpact.pact import Evaluation
 from leadpact.people.models import Account, Person
 
+# The engine's moves `on_held` hears of (wired by the composition root).
+HELD = frozenset({Status.needs_context.value})
 # Readiness items an account's firmographics answer (SPEC §4: company = account name, company_size = employees).
 ANSWERED = frozenset({"company", "industry", "company_size"})
 
@@ -26,12 +27,3 @@ def on_held(session: Session, person: Person, source: str, target: str, evaluati
     if account is not None:
         request_enrichment(session=session, account=account, now=now)
 
-
-def start_enrichment() -> None:
-    """Ask for enrichment whenever the engine holds a lead for its company's firmographics (idempotent)."""
-    on_moved(on_held, targets=(Status.needs_context.value,))
-
-
-def stop_enrichment() -> None:
-    """Stop asking for enrichment as leads are held."""
-    remove_moved_listener(on_held)
