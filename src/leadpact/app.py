@@ -5,6 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from leadpact import __version__
+from leadpact.access import RefuseUndeclaredRoutes, declare_path, rules
+from leadpact.access.admin_views import keys_router, users_router
+from leadpact.access.views import router as session_router
+from leadpact.api import TRACKING, Anyone
 from leadpact.collector import tune_for_serving
 from leadpact.crm.views import router as crm_router
 from leadpact.engine import start_live_evaluation
@@ -13,6 +17,7 @@ from leadpact.feedback.views import router as feedback_router
 from leadpact.handoff import start_handoffs
 from leadpact.handoff.views import people_router as missing_router
 from leadpact.handoff.views import router as handoffs_router
+from leadpact.handoff.views import visitors_router
 from leadpact.ingest.views import router as tracking_router
 from leadpact.insights.reports.views import router as insights_router
 from leadpact.outbox.views import router as outbox_router
@@ -23,10 +28,14 @@ from leadpact.worker import start_embedded_worker
 def create_app() -> FastAPI:
     """Build the leadpact HTTP application."""
     app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.")
-    app.include_router(tracking_router)
+    app.include_router(tracking_router, dependencies=[TRACKING])
+    app.include_router(session_router)
+    app.include_router(users_router)
+    app.include_router(keys_router)
     app.include_router(pacts_router)
     app.include_router(handoffs_router)
     app.include_router(missing_router)
+    app.include_router(visitors_router)
     app.include_router(feedback_router)
     app.include_router(outcomes_router)
     app.include_router(insights_router)
@@ -37,10 +46,15 @@ def create_app() -> FastAPI:
     start_embedded_worker(app)
 
     @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
+    def healthz(_: Anyone) -> dict[str, str]:
         """Tell a load balancer the process is up."""
         return {"status": "ok"}
 
+    # The API's own description is public: clients and the docs page read it before anyone signs in.
+    for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url):
+        if path:
+            declare_path(app.router.routes, path, rules.PUBLIC)
+    app.add_middleware(RefuseUndeclaredRoutes)
     return app
 
 

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     dedup_window_days: int = 30
     anonymous_retention_days: int = 180
     data_dir: Path = Path(".")
+    # Sign-in: how long a session lasts, the failed sign-ins allowed per account and per address, and the key the
+    # session cookie is signed with (unset: a random one made once and kept in the database).
+    session_hours: float = 12.0
+    sign_in_limit: str = "10 per 15 minutes"
+    secret_key: str | None = None
 
 
 @lru_cache

@@ -1,0 +1,88 @@
+"""Failed sign-ins throttled per account and per address with `limits`' moving window, kept in the database.
+
+The storage is the table of failed sign-ins itself, so every server process (and a restart) sees the same count:
+the limit holds however many processes serve sign-in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import cast
+
+from limits import RateLimitItem, parse
+from limits.storage import MovingWindowSupport
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from leadpact.access.models import SignInFailure
+
+
+class FailedSignIns:
+    """`limits`' moving-window storage over the `sign_in_failures` table, on the caller's session and clock."""
+
+    def __init__(self, *, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+
+    def _window(self, key: str, limit: int, expiry: int) -> list[datetime]:
+        since = self.now - timedelta(seconds=expiry)
+        return list(self.session.scalars(
+            select(SignInFailure.at).where(SignInFailure.key == key, SignInFailure.at > since)
+            .order_by(SignInFailure.at.desc()).limit(limit)
+        ))
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        """Record `amount` failures against `key` unless that would pass `limit` within the window."""
+        if len(self._window(key, limit, expiry)) + amount > limit:
+            return False
+        self.session.add_all(SignInFailure(key=key, at=self.now) for _ in range(amount))
+        self.session.flush()
+        return True
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        """Return (the oldest counted failure's time, how many) for the window ending now."""
+        times = self._window(key, limit, expiry)
+        return (min(times) if times else self.now).timestamp(), len(times)
+
+    def clear(self, key: str) -> None:
+        """Forget the failures counted against `key` (an account's, after it signs in)."""
+        self.session.execute(delete(SignInFailure).where(SignInFailure.key == key))
+
+
+@lru_cache(maxsize=8)
+def sign_in_limit(text: str) -> RateLimitItem:
+    """Parse a limit such as "10 per 15 minutes"."""
+    return parse(text)
+
+
+class Throttle:
+    """Failed sign-ins per account and per address, against one limit."""
+
+    def __init__(self, *, session: Session, now: datetime, limit: str) -> None:
+        self.now = now
+        self.item = sign_in_limit(limit)
+        self.limiter = MovingWindowRateLimiter(cast(MovingWindowSupport, FailedSignIns(session=session, now=now)))
+
+    def wait(self, *, email: str, address: str | None) -> int:
+        """Seconds to wait before this account or address may try again (0: go ahead)."""
+        waits = [0]
+        for kind, value in self._keys(email, address):
+            if not self.limiter.test(self.item, kind, value):
+                reset = self.limiter.get_window_stats(self.item, kind, value).reset_time
+                waits.append(max(1, int(reset - self.now.timestamp() + 0.999)))
+        return max(waits)
+
+    def failed(self, *, email: str, address: str | None) -> None:
+        """Count one failed sign-in against the account and the address."""
+        for kind, value in self._keys(email, address):
+            self.limiter.hit(self.item, kind, value)
+
+    def succeeded(self, *, email: str) -> None:
+        """Start the account's count afresh (the address keeps its count: it may be guessing other accounts)."""
+        self.limiter.clear(self.item, "account", email)
+
+    @staticmethod
+    def _keys(email: str, address: str | None) -> list[tuple[str, str]]:
+        return [("account", email)] + ([("address", address)] if address else [])
