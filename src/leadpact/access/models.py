@@ -37,6 +37,8 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(400))
     at: Mapped[datetime]
+    # When the fixed window this failure was counted in closes (`limits`' fixed-window strategies read it).
+    expires_at: Mapped[datetime]
 
 
 class InstallationSecret(Base):

@@ -8,23 +8,67 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import cast
 
 from limits import RateLimitItem, parse
-from limits.storage import MovingWindowSupport
+from limits.storage import MovingWindowSupport, Storage
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from leadpact.access.models import SignInFailure
 
 
-class FailedSignIns:
-    """`limits`' moving-window storage over the `sign_in_failures` table, on the caller's session and clock."""
+class FailedSignIns(Storage, MovingWindowSupport):
+    """A `limits` storage over the `sign_in_failures` table, on the caller's session (so counting a failure is
+    part of the request's transaction) and the injected clock's time. One row per counted hit."""
 
     def __init__(self, *, session: Session, now: datetime) -> None:
+        super().__init__()
         self.session = session
         self.now = now
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        """What the database raises when it fails."""
+        return SQLAlchemyError
+
+    def _live(self, key: str) -> list[datetime]:
+        return list(self.session.scalars(select(SignInFailure.expires_at).where(
+            SignInFailure.key == key, SignInFailure.expires_at > self.now)))
+
+    def _add(self, key: str, amount: int, expires_at: datetime) -> None:
+        self.session.add_all(SignInFailure(key=key, at=self.now, expires_at=expires_at) for _ in range(amount))
+        self.session.flush()
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Fixed window: count `amount` hits in the key's open window (opening one of `expiry` seconds if none is
+        open) and return the window's count."""
+        live = self._live(key)
+        self._add(key, amount, min(live) if live else self.now + timedelta(seconds=expiry))
+        return len(live) + amount
+
+    def get(self, key: str) -> int:
+        """Fixed window: the hits counted in the key's open window."""
+        return len(self._live(key))
+
+    def get_expiry(self, key: str) -> float:
+        """Fixed window: when the key's open window closes (a timestamp; now when none is open)."""
+        live = self._live(key)
+        return (min(live) if live else self.now).timestamp()
+
+    def check(self) -> bool:
+        """Whether the database answers."""
+        return self.session.scalar(select(func.count()).select_from(SignInFailure).limit(1)) is not None
+
+    def reset(self) -> int | None:
+        """Forget every counted failure; return how many there were."""
+        result = self.session.execute(delete(SignInFailure))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def clear(self, key: str) -> None:
+        """Forget the failures counted against `key` (an account's, after it signs in)."""
+        self.session.execute(delete(SignInFailure).where(SignInFailure.key == key))
 
     def _window(self, key: str, limit: int, expiry: int) -> list[datetime]:
         since = self.now - timedelta(seconds=expiry)
@@ -34,21 +78,16 @@ class FailedSignIns:
         ))
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        """Record `amount` failures against `key` unless that would pass `limit` within the window."""
+        """Moving window: count `amount` hits against `key` unless that would pass `limit` within the window."""
         if len(self._window(key, limit, expiry)) + amount > limit:
             return False
-        self.session.add_all(SignInFailure(key=key, at=self.now) for _ in range(amount))
-        self.session.flush()
+        self._add(key, amount, self.now + timedelta(seconds=expiry))
         return True
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
-        """Return (the oldest counted failure's time, how many) for the window ending now."""
+        """Moving window: (the oldest counted hit's time, how many) for the window ending now."""
         times = self._window(key, limit, expiry)
         return (min(times) if times else self.now).timestamp(), len(times)
-
-    def clear(self, key: str) -> None:
-        """Forget the failures counted against `key` (an account's, after it signs in)."""
-        self.session.execute(delete(SignInFailure).where(SignInFailure.key == key))
 
 
 @lru_cache(maxsize=8)
@@ -58,12 +97,12 @@ def sign_in_limit(text: str) -> RateLimitItem:
 
 
 class Throttle:
-    """Failed sign-ins per account and per address, against one limit."""
+    """Failed sign-ins per account and per address, against one limit, in a moving window."""
 
     def __init__(self, *, session: Session, now: datetime, limit: str) -> None:
         self.now = now
         self.item = sign_in_limit(limit)
-        self.limiter = MovingWindowRateLimiter(cast(MovingWindowSupport, FailedSignIns(session=session, now=now)))
+        self.limiter = MovingWindowRateLimiter(FailedSignIns(session=session, now=now))
 
     def wait(self, *, email: str, address: str | None) -> int:
         """Seconds to wait before this account or address may try again (0: go ahead)."""

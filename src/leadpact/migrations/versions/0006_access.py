@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=400), nullable=False),
         sa.Column("at", leadpact.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", leadpact.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_failures")),
     )
     with op.batch_alter_table("sign_in_failures", schema=None) as batch_op:
