@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadpact.access import disable_user, set_password
+from leadpact.access import disable_user, hash_password
 from leadpact.db import session_scope
 from leadpact.ingest.models import Event
 from leadpact.keys.models import ApiKey
@@ -59,6 +60,12 @@ class AccessWorld:
     anonymous_id: str = "anon-rae-lead"
 
 
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    """The argon2id hash of PASSWORD."""
+    return hash_password(PASSWORD)
+
+
 def user(session: Session, email: str) -> User:
     """The user with this email."""
     return require_user(session=session, email=email)
@@ -78,9 +85,11 @@ def build(now: datetime) -> AccessWorld:
         make_rep(session, DAN, "Dan Rep", north)
         make_user(session, SPARE, "Spare User", "rep")
         for email in (ADA, MIA, MAYA, OTTO, RAE, ROB, SOL, DAN, SPARE):
-            set_password(session=session, user=user(session, email), password=PASSWORD, now=now, actor="test")
+            # One real argon2id hash for all (hashing is slow on purpose; set_password has its own tests).
+            user(session, email).password_hash = password_hash()
         acme = make_account(session, "Acme", "acme.example")
-        people = {name: make_person(session, f"{name}@acme.example", acme, first=name.title())
+        people = {name: make_person(session, f"{name}@acme.example", acme, first=name.title(),
+                                     status="handed_off")
                   for name in ("jo", "lee", "max")}
         handoffs = {"a": make_handoff(session, people["jo"], rae), "b": make_handoff(session, people["lee"], rob),
                     "south": make_handoff(session, people["max"], sol)}
