@@ -54,7 +54,10 @@ def users_create(
             summary = f"created {user.role} #{user.id} {user.name} <{user.email}>"
     except (OrgError, PasswordRejected) as error:
         raise _fail(error) from None
-    typer.echo(summary + (f" in team {team}" if team else "") + ("" if password else " (no password yet)"))
+    typer.echo(summary + (f" in team {team}" if team else ""))
+    if password is None:
+        typer.echo(f"{email} cannot sign in until given a password: `leadpact users set-password {email} "
+                   "--password-stdin`", err=True)
 
 
 def _read_password() -> str:
