@@ -79,6 +79,9 @@ class FailedSignIns(Storage, MovingWindowSupport):
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         """Moving window: count `amount` hits against `key` unless that would pass `limit` within the window."""
+        # Failures older than every window are forgotten: the table holds only what can still count.
+        self.session.execute(delete(SignInFailure).where(SignInFailure.key == key,
+                                                         SignInFailure.expires_at <= self.now))
         if len(self._window(key, limit, expiry)) + amount > limit:
             return False
         self._add(key, amount, self.now + timedelta(seconds=expiry))
