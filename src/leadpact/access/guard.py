@@ -83,7 +83,7 @@ async def _check_csrf(request: Request, principal: Principal) -> None:
         raise AccessDenied("stale or wrong CSRF token: it is not this session's (reload the page)")
 
 
-def allow(rule: Rule) -> Callable[[Request], Awaitable[Principal]]:
+def allow(rule: Rule) -> Callable[..., Awaitable[Principal]]:
     """Return the dependency that admits a request under `rule` and gives its Principal (401: not signed in or
     refused credentials; 403: the rule, or a cookie request's missing or stale CSRF token)."""
 
@@ -92,7 +92,7 @@ def allow(rule: Rule) -> Callable[[Request], Awaitable[Principal]]:
         async def open_door(request: Request) -> Principal:
             return ANONYMOUS
 
-        dependency = open_door
+        dependency: Callable[..., Awaitable[Principal]] = open_door
     else:
         async def door(
             request: Request,

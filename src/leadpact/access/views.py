@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request, Response, status
 from fastapi.responses import JSONResponse
@@ -29,7 +29,7 @@ def user_out(user: User, team: str | None = None) -> UserOut:
 def _session_out(session: Any, principal: Principal) -> SessionOut:
     user = session.get(User, principal.user_id) if principal.user_id is not None else None
     row = session.get(UserSession, principal.session_id) if principal.session_id is not None else None
-    via = "cookie" if row is not None else ("token" if user is not None else "key")
+    via: Literal["cookie", "token", "key"] = "cookie" if row is not None else ("token" if user is not None else "key")
     return SessionOut(kind="user" if user is not None else "key", role=principal.role, label=principal.label,
                       user=user_out(user) if user is not None else None, via=via,
                       csrf_token=row.csrf_token if row is not None else None,
