@@ -13,7 +13,7 @@ from leadpact import __version__, operations, telemetry
 from leadpact.access import RefuseUndeclaredRoutes, declare_path, rules
 from leadpact.access.admin_views import keys_router, users_router
 from leadpact.access.views import router as session_router
-from leadpact.api import TRACKING
+from leadpact.api import PROBES, TRACKING
 from leadpact.collector import tune_for_serving
 from leadpact.composition import standard_wiring
 from leadpact.config import get_settings
@@ -49,13 +49,11 @@ def create_app() -> FastAPI:
     app.include_router(insights_router)
     app.include_router(outbox_router)
     app.include_router(crm_router)
-    operations.attach(app)  # /healthz, /readyz, /metrics; request ids, metrics and the access log
+    operations.attach(app, dependencies=[PROBES])  # /healthz, /readyz, /metrics; request ids, metrics, access log
     start_embedded_worker(app)
     _fold_log_at_shutdown(app)
-    # The API's own description is public: clients and the docs page read it before anyone signs in; so are the
-    # probes a load balancer and Prometheus call (aggregates only, no personal data).
-    probes = [getattr(route, "path", None) for route in operations.router.routes]
-    for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, *probes):
+    # The API's own description is public: clients and the docs page read it before anyone signs in.
+    for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url):
         if path:
             declare_path(app.router.routes, path, rules.PUBLIC)
     app.add_middleware(RefuseUndeclaredRoutes)
