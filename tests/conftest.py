@@ -148,6 +148,19 @@ def write_key(database_url: str) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test's data directory (where a generated secrets key lives) is its own, and no channel it read stays
+    cached for the next one."""
+    from leadpact.outbox.channels import forget_channels
+
+    monkeypatch.setenv("LEADPACT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LEADPACT_SECRETS_KEY", raising=False)
+    forget_channels()
+    yield
+    forget_channels()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_hooks() -> Iterator[None]:
     """Live evaluation and handoffs are process-wide hooks: each test starts and ends without them."""
     from leadpact.engine import stop_live_evaluation

@@ -15,8 +15,10 @@ from leadpact.handoff.views import people_router as missing_router
 from leadpact.handoff.views import router as handoffs_router
 from leadpact.ingest.views import router as tracking_router
 from leadpact.insights.reports.views import router as insights_router
+from leadpact.outbox.views import channels_router
 from leadpact.outbox.views import router as outbox_router
 from leadpact.pact.views import router as pacts_router
+from leadpact.privacy.views import router as privacy_router
 from leadpact.worker import start_embedded_worker
 
 
@@ -31,7 +33,9 @@ def create_app() -> FastAPI:
     app.include_router(outcomes_router)
     app.include_router(insights_router)
     app.include_router(outbox_router)
+    app.include_router(channels_router)
     app.include_router(crm_router)
+    app.include_router(privacy_router)
     start_live_evaluation()
     start_handoffs()
     start_embedded_worker(app)

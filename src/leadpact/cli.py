@@ -17,6 +17,8 @@ from leadpact.insights.reports import commands as report_commands
 from leadpact.org import commands as org_commands
 from leadpact.outbox import commands as outbox_commands
 from leadpact.pact import commands as pact_commands
+from leadpact.privacy import commands as privacy_commands
+from leadpact.secrets import commands as secrets_commands
 
 app = typer.Typer(
     name="leadpact",
@@ -39,6 +41,8 @@ outbox_commands.register(app)
 crm_commands.register(app)
 report_commands.register(app)
 insights_commands.register(app)
+privacy_commands.register(app)
+secrets_commands.register(app)
 
 
 def main() -> None:

@@ -21,8 +21,12 @@ class Settings(BaseSettings):
     max_batch_messages: int = 2500
     # How long a messageId is remembered for de-duplication; Segment keeps at least a day.
     dedup_window_days: int = 30
+    # Events of people who never identified are deleted by the worker once older than this.
     anonymous_retention_days: int = 180
     data_dir: Path = Path(".")
+    # The Fernet key(s) that seal CRM tokens and channel secrets at rest, newest first, separated by commas (the
+    # older ones only decrypt, during a rotation). Unset: a key generated once into `data_dir/secrets.key`.
+    secrets_key: str | None = None
 
 
 @lru_cache

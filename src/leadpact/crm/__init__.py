@@ -10,6 +10,7 @@ from leadpact.crm.base import (
     CrmChange,
     CrmConflict,
     CrmConnector,
+    CrmErasure,
     CrmError,
     CrmInvalid,
     CrmNote,
@@ -28,6 +29,7 @@ from leadpact.crm.delivery import (
     enqueue_push,
     register,
 )
+from leadpact.crm.erasure import enqueue_erasures, register_erasure
 from leadpact.crm.mapping import CrmMapping, MappingError, load_mapping
 from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.crm.push import push_handoff, push_handoffs
@@ -35,11 +37,12 @@ from leadpact.crm.settings import CrmSettings, connector_for, get_crm_settings
 from leadpact.crm.sync import apply_changes, pull
 
 register()
+register_erasure()
 
 __all__ = [
-    "ConnectionReport", "CrmAuthError", "CrmChange", "CrmConflict", "CrmConnection", "CrmConnector", "CrmError",
-    "CrmInvalid", "CrmLink", "CrmMapping", "CrmNotFound", "CrmNote", "CrmPerson", "CrmRateLimited", "CrmSettings",
-    "CrmTask", "CrmUnavailable", "MappingError", "PullResult", "Upserted", "apply_changes", "connector_for",
-    "deliver", "deliver_due_pushes", "enqueue_handoff_pushes", "enqueue_push", "get_crm_settings",
-    "load_mapping", "pull", "push_handoff", "push_handoffs", "register",
+    "ConnectionReport", "CrmAuthError", "CrmChange", "CrmConflict", "CrmConnection", "CrmConnector", "CrmErasure",
+    "CrmError", "CrmInvalid", "CrmLink", "CrmMapping", "CrmNotFound", "CrmNote", "CrmPerson", "CrmRateLimited",
+    "CrmSettings", "CrmTask", "CrmUnavailable", "MappingError", "PullResult", "Upserted", "apply_changes",
+    "connector_for", "deliver", "deliver_due_pushes", "enqueue_erasures", "enqueue_handoff_pushes", "enqueue_push",
+    "get_crm_settings", "load_mapping", "pull", "push_handoff", "push_handoffs", "register", "register_erasure",
 ]
