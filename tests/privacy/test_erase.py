@@ -138,3 +138,21 @@ def test_the_audit_trail_refuses_every_edit_but_an_erasures_redaction(story, eng
         connection.execute(update(Transition).where(Transition.id == jo_move)
                            .values(reasons={"erased": True, "erasure_id": erasure_id}))
         assert connection.scalar(text("SELECT count(*) FROM erasures")) == 1
+
+
+def test_erasing_a_person_also_removes_where_a_colleagues_rows_name_them(story, engine) -> None:
+    # Zephyrine was routed to Jo's rep: her handoff, its notifications and her trail name "Jo Smith".
+    jo = ["jo@acme.example", "jo smith"]
+    assert {table for table, _c, _n in found(engine, jo)} >= {"handoffs", "outbox", "lifecycle_transitions"}
+    with session_scope() as session:
+        reason = session.get(Handoff, story.handoffs["zephyrine"]).routing_reason
+    result = CliRunner().invoke(app, ["erase", "jo@acme.example", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows"]["mentions_elsewhere"] >= 2
+    assert found(engine, jo) == []
+    with session_scope() as session:
+        # Only the mention went: the rest of her routing reason, and her own data, stay.
+        assert session.get(Handoff, story.handoffs["zephyrine"]).routing_reason == reason.replace("Jo Smith",
+                                                                                                   "[erased]")
+        assert session.get(Person, story.zephyrine).email == EMAIL
+    assert found(engine, [EMAIL, "zephyrine quagmire"])

@@ -26,8 +26,9 @@ from leadpact.outbox.models import OutboxMessage
 from leadpact.pact.models import Evaluation
 from leadpact.people.models import Account, Identity, Person
 from leadpact.people.traits import DESCRIBING_COLUMNS
+from leadpact.privacy.mentions import erase_mentions, planned_trail
 from leadpact.privacy.models import Erasure
-from leadpact.privacy.scrub import Needles, scrub, scrub_context, scrub_reasons, scrub_text
+from leadpact.privacy.scrub import Needles, mentions_of, scrub, scrub_context, scrub_reasons, scrub_text
 
 ERASED_BRIEF = "(erased: this person's personal data was removed)"
 
@@ -126,6 +127,8 @@ def erase(*, session: Session, people: list[Person], actor: str, now: datetime) 
     """Erase these people's personal data everywhere, queue the CRM deletes, log the erasure; return the log row."""
     ids = [p.id for p in people]
     needles = needles_of(session, people)
+    mentions = mentions_of(needles, [f"{p.first_name or ''} {p.last_name or ''}" for p in people] +
+                           [_text((p.traits or {}).get("name")) for p in people])
     emails = {p.id: p.email for p in people}
     rows: Counter[str] = Counter()
     rows["events"] = erase_events(session, people, needles)
@@ -141,15 +144,18 @@ def erase(*, session: Session, people: list[Person], actor: str, now: datetime) 
         Identity.person_id.in_(ids))) or 0
     erase_people(session, people, needles, now)
     rows["people"] = len(people)
+    rows["mentions_elsewhere"] = erase_mentions(session, mentions)
     trail = list(session.scalars(select(Transition).where(Transition.person_id.in_(ids)).order_by(Transition.id)))
-    rows["lifecycle_transitions"] = len(trail)
+    others = planned_trail(session, mentions, exclude=ids)
+    rows["lifecycle_transitions"] = len(trail) + len(others)
     # The log row first: the audit trail accepts a redaction only when it names a recorded erasure.
     erasure = Erasure(at=now, actor=actor, summary={"people": len(people), "rows": dict(rows), "crm_deletes": crms})
     session.add(erasure)
     session.flush()
-    for transition in trail:
-        session.execute(update(Transition).where(Transition.id == transition.id).values(
-            reasons=scrub_reasons(transition.reasons, needles, erasure_id=erasure.id)))
+    redactions = [(t.id, scrub_reasons(t.reasons, needles, erasure_id=erasure.id)) for t in trail]
+    redactions += [(i, {**reasons, "erasure_id": erasure.id}) for i, reasons in others]
+    for transition_id, reasons in redactions:
+        session.execute(update(Transition).where(Transition.id == transition_id).values(reasons=reasons))
     session.expire_all()
     return erasure
 

@@ -17,6 +17,7 @@ from leadpact.outbox.models import OutboxMessage
 from leadpact.outbox.service import PRIVATE_PREFIX
 from leadpact.pact.models import Evaluation
 from leadpact.people.models import Account, Identity, Person
+from leadpact.privacy.scrub import Mentions
 from leadpact.sla.models import Timer
 
 FORMAT = 1
@@ -43,10 +44,7 @@ def export_people(*, session: Session, people: list[Person], email: str, now: da
     handoff_ids = [h.id for h in handoffs]
     accounts = sorted({p.account_id for p in people if p.account_id is not None})
     about = or_(OutboxMessage.handoff_id.in_(handoff_ids), OutboxMessage.payload["person"]["id"].as_integer().in_(ids))
-    return {
-        "format": FORMAT,
-        "exported_at": now.isoformat(),
-        "email": email,
+    document = {
         "people": [row(p) for p in people],
         "identities": _all(session, select(Identity).where(Identity.person_id.in_(ids)).order_by(Identity.id)),
         "accounts": _all(session, select(Account).where(Account.id.in_(accounts)).order_by(Account.id)),
@@ -64,6 +62,21 @@ def export_people(*, session: Session, people: list[Person], email: str, now: da
             (CrmLink.kind == "person") & CrmLink.local_id.in_(ids),
             CrmLink.kind.in_(("note", "task")) & CrmLink.local_id.in_(handoff_ids))).order_by(CrmLink.id)),
     }
+    # Routing reasons name colleagues ("Sam already works Jo Smith's handoff from Acme"): theirs is not to give away.
+    colleagues = colleague_mentions(session, accounts, ids)
+    return {"format": FORMAT, "exported_at": now.isoformat(), "email": email,
+            **{k: v if k in ("people", "identities") else colleagues.redact(v)  # type: ignore[misc]
+               for k, v in document.items()}}
+
+
+def colleague_mentions(session: Session, accounts: list[int], ids: list[int]) -> Mentions:
+    """How the person's documents may name the other people of their accounts: emails and full names."""
+    found = session.execute(select(Person.email, Person.first_name, Person.last_name).where(
+        Person.account_id.in_(accounts), Person.id.not_in(ids)))
+    strings = set()
+    for other_email, first, last in found:
+        strings |= {s.lower() for s in (other_email, f"{first or ''} {last or ''}".strip()) if s and len(s) > 2}
+    return Mentions(tuple(sorted(strings)))
 
 
 def _notification(message: OutboxMessage) -> dict[str, Any]:

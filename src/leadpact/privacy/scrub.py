@@ -89,3 +89,33 @@ def scrub_reasons(reasons: dict[str, Any] | None, needles: Needles, *, erasure_i
     """A transition's reasons reduced to what the aggregates read, naming the erasure that redacted them."""
     kept = scrub({k: v for k, v in (reasons or {}).items() if k in REASONS_KEPT}, needles)
     return {**kept, "erased": True, "erasure_id": erasure_id}
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """How others' documents name a person: their email, ids, phone and full name (a first name alone would hit
+    every other person who shares it)."""
+
+    strings: tuple[str, ...]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Any of the strings, case-insensitive."""
+        words = sorted(self.strings, key=len, reverse=True)
+        return re.compile("|".join(re.escape(w) for w in words) if words else r"(?!x)x", re.IGNORECASE)
+
+    def redact(self, value: Any) -> Any:
+        """A text or JSON value with each mention replaced by `[erased]` and the rest kept."""
+        if isinstance(value, dict):
+            return {k: self.redact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.redact(item) for item in value]
+        if isinstance(value, str):
+            return self.pattern.sub(ERASED, value)
+        return value
+
+
+def mentions_of(needles: Needles, full_names: Iterable[str | None]) -> Mentions:
+    """The mentions to look for in other people's rows: the exact needles and the full names."""
+    names = {n.strip().lower() for n in full_names if n and " " in n.strip()}
+    return Mentions(tuple(sorted(needles.exact | names)))

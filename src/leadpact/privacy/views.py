@@ -33,7 +33,7 @@ class ErasureOut(BaseModel):
 
 
 def _refused(error: PrivacyError) -> HTTPException:
-    code = status.HTTP_404_NOT_FOUND if isinstance(error, PersonNotFound) else status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = status.HTTP_404_NOT_FOUND if isinstance(error, PersonNotFound) else 422
     return HTTPException(code, str(error))
 
 
