@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -115,12 +116,15 @@ def shown_secret(channel: NotificationChannel) -> str | None:
 
 
 def channel_secrets(*, session: Session) -> list[str]:
-    """Every channel URL and signing secret in the clear (what shown rows must not contain; unreadable ones are
-    left out: they cannot leak either)."""
+    """Every channel URL (and its path: a Slack URL's path is its credential) and signing secret in the clear, what
+    shown rows must not contain; unreadable ones are left out, as they cannot leak either."""
     found: list[str] = []
     for channel in session.scalars(select(NotificationChannel)):
         try:
-            found += [channel.secret or ""] + ([channel.target] if channel.kind != "email" else [])
+            found += [channel.secret or ""]
+            if channel.kind != "email":
+                path = urlsplit(channel.target).path
+                found += [channel.target, path if len(path) > 1 else ""]
         except SecretsKeyError:
             continue
     return [value for value in found if value]

@@ -24,6 +24,7 @@ from email.message import EmailMessage
 from email.policy import default as EMAIL_POLICY
 from email.utils import format_datetime, parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -245,14 +246,16 @@ def post_webhook(delivery: Delivery) -> None:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], *, label: str) -> None:
-    # Errors name the `label` (the channel, a masked URL): they are stored in the outbox and shown by its API.
+    # Errors name the `label` (the channel, a masked URL): they are stored in the outbox and shown by its API. A
+    # receiver's answer may quote the URL or its path (a Slack URL's path is its credential): both are masked.
+    secrets = [url, urlsplit(url).path if len(urlsplit(url).path) > 1 else None]
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=get_outbox_settings().http_timeout_seconds)
     except httpx.HTTPError as error:
-        raise DeliveryError(f"POST {label}: {type(error).__name__}: {redact(str(error), [url])}") from error
+        raise DeliveryError(f"POST {label}: {type(error).__name__}: {redact(str(error), secrets)}") from error
     if response.status_code >= 300:
         asked = response.headers.get("Retry-After") if response.status_code in (429, 503) else None
-        message = f"POST {label}: HTTP {response.status_code} {redact(response.text[:200], [url])}"
+        message = f"POST {label}: HTTP {response.status_code} {redact(response.text[:200], secrets)}"
         raise DeliveryError(message, retry_after=retry_after(asked))
 
 
