@@ -22,7 +22,7 @@ from leadpact.privacy.scrub import Mentions
 
 # The tables that hold data about leads (the sales org, pacts, keys and channels are about the company's own staff
 # and configuration, and are not swept). The trail is handled apart: it changes only through `planned_trail`.
-SWEPT = (Person, Account, Event, Handoff, Opportunity, Evaluation, OutboxMessage)
+SWEPT: tuple[Any, ...] = (Person, Account, Event, Handoff, Opportunity, Evaluation, OutboxMessage)
 
 
 # Events are the largest table by far: only the columns a message's sender fills freely are read there.
