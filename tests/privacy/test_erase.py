@@ -23,6 +23,7 @@ from leadpact.models import Base
 from leadpact.outbox.models import OutboxMessage
 from leadpact.people.models import Person
 from leadpact.privacy.models import Erasure
+from leadpact.sla.models import Timer
 from tests.handoff.factories import NOW
 from tests.privacy.conftest import EMAIL, NEEDLES, every_value, snapshot
 
@@ -57,6 +58,9 @@ def test_erase_leaves_no_trace_in_any_column_of_any_table_and_the_months_metrics
                 session.scalars(select(Handoff).order_by(Handoff.id))]
         deals = [(o.amount, o.stage, o.opened_at, o.closed_at) for o in session.scalars(select(Opportunity))]
         events = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
+        pending = select(Timer).where(Timer.handoff_id == story.handoffs["zephyrine"], Timer.fired_at.is_(None),
+                                      Timer.cancelled_at.is_(None))
+        assert session.scalars(pending).all()  # her SLA clock still runs: she was never marked contacted
 
     result = CliRunner().invoke(app, ["erase", EMAIL.upper(), "--json"])
 
@@ -84,6 +88,8 @@ def test_erase_leaves_no_trace_in_any_column_of_any_table_and_the_months_metrics
         assert {e.utm_source for e in detached} == {"google"} and detached[0].context["campaign"]["medium"] == "cpc"
         shell = session.get(Person, story.zephyrine)
         assert shell.erased_at is not None and shell.status == "won" and shell.first_touch_channel is not None
+        # Nothing more will fire about her: her handoff's timers still pending are cancelled.
+        assert not session.scalars(pending).all()
         # Her pending notifications are cancelled; the CRM delete waits in the outbox, its request sealed.
         [erase] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "crm_erase")).all()
         assert erase.destination == "hubspot" and erase.payload["_sealed"].startswith("fernet:")

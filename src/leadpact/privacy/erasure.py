@@ -4,9 +4,9 @@ Kept, so metrics over past periods do not change: the person row itself (anonymo
 channel, dates), the evaluation's scores, grade and persona, the handoffs' clocks, tier, state and rejection reason,
 opportunities' amounts and stages, the lifecycle trail's moves and scores. Gone: every name, email, phone, title,
 trait, identifier, IP and user agent; the brief, its facts and the timeline; notes and qualification answers; the
-notifications still to send; the CRM links (the CRMs get the matching delete through the outbox). The person's
-events stay as anonymous events (no person, no identifiers, no context but campaign and page), which the anonymous
-retention later deletes like any other."""
+notifications still to send and the timers still to fire; the CRM links (the CRMs get the matching delete through
+the outbox). The person's events stay as anonymous events (no person, no identifiers, no context but campaign and
+page), which the anonymous retention later deletes like any other."""
 
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ from leadpact.people.traits import DESCRIBING_COLUMNS
 from leadpact.privacy.mentions import erase_mentions, planned_trail
 from leadpact.privacy.models import Erasure
 from leadpact.privacy.scrub import Needles, mentions_of, scrub, scrub_context, scrub_reasons, scrub_text
+from leadpact.sla import cancel_timers
 
 ERASED_BRIEF = "(erased: this person's personal data was removed)"
+TIMER_KINDS = ("sla_breach", "reassign", "feedback_due")
 
 
 def needles_of(session: Session, people: list[Person]) -> Needles:
@@ -134,6 +136,9 @@ def erase(*, session: Session, people: list[Person], actor: str, now: datetime) 
     rows["events"] = erase_events(session, people, needles)
     handoff_ids = erase_handoffs(session, ids, needles)
     rows["handoffs"] = len(handoff_ids)
+    # Nothing more happens to an erased person's lead: no breach, reassignment or reminder about nobody.
+    rows["timers"] = sum(cancel_timers(session=session, handoff_id=handoff_id, kinds=TIMER_KINDS, at=now)
+                         for handoff_id in handoff_ids)
     rows["outbox"] = erase_outbox(session, ids, handoff_ids, needles)
     rows["crm_links"] = session.scalar(select(func.count()).select_from(CrmLink).where(or_(
         (CrmLink.kind == "person") & CrmLink.local_id.in_(ids),
