@@ -40,6 +40,7 @@ def needles_of(session: Session, people: list[Person]) -> Needles:
     ids = [p.id for p in people]
     exact: list[str | None] = []
     names: list[str | None] = []
+    addresses: list[str | None] = []
     for person in people:
         traits = person.traits or {}
         exact += [person.email, person.user_id, person.phone, _text(traits.get("email")), _text(traits.get("phone"))]
@@ -51,11 +52,12 @@ def needles_of(session: Session, people: list[Person]) -> Needles:
     exact += list(session.scalars(select(CrmLink.crm_id).where(CrmLink.kind == "person", CrmLink.local_id.in_(ids))))
     for context, traits in session.execute(select(Event.context, Event.traits).where(Event.person_id.in_(ids))):
         context = context or {}
-        exact += [_text(context.get("ip")), _text((context.get("traits") or {}).get("email"))]
+        addresses.append(_text(context.get("ip")))
+        exact.append(_text((context.get("traits") or {}).get("email")))
         if traits:
             exact += [_text(traits.get("email")), _text(traits.get("phone"))]
             names += [_text(traits.get("firstName")), _text(traits.get("lastName"))]
-    return Needles.of(exact=exact, names=names)
+    return Needles.of(exact=exact, names=names, shared=addresses)
 
 
 def _text(value: Any) -> str | None:

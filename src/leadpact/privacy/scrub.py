@@ -30,17 +30,21 @@ REASONS_KEPT = frozenset({
 
 @dataclass(frozen=True)
 class Needles:
-    """What identifies one person: exact strings (emails, ids, phone, IPs) and names (matched as whole words)."""
+    """What identifies one person: exact strings (emails, ids, phone, IPs) and names (matched as whole words);
+    `shared` are the exact ones others may hold too (an office's IP address)."""
 
     exact: frozenset[str]
     names: frozenset[str]
+    shared: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, *, exact: Iterable[str | None], names: Iterable[str | None]) -> Needles:
+    def of(cls, *, exact: Iterable[str | None], names: Iterable[str | None],
+           shared: Iterable[str | None] = ()) -> Needles:
         """Needles from the person's identifiers (three characters or more: shorter ones match anything) and names
         (two or more, as whole words)."""
-        return cls(frozenset(v.strip().lower() for v in exact if v and len(v.strip()) > 2),
-                   frozenset(v.strip().lower() for v in names if v and len(v.strip()) > 1))
+        common = frozenset(v.strip().lower() for v in shared if v and len(v.strip()) > 2)
+        return cls(frozenset(v.strip().lower() for v in exact if v and len(v.strip()) > 2) | common,
+                   frozenset(v.strip().lower() for v in names if v and len(v.strip()) > 1), common)
 
     @cached_property
     def name_pattern(self) -> re.Pattern[str]:
@@ -116,6 +120,7 @@ class Mentions:
 
 
 def mentions_of(needles: Needles, full_names: Iterable[str | None]) -> Mentions:
-    """The mentions to look for in other people's rows: the exact needles and the full names."""
+    """The mentions to look for in other people's rows: the exact needles others cannot share, and the full
+    names."""
     names = {n.strip().lower() for n in full_names if n and " " in n.strip()}
-    return Mentions(tuple(sorted(needles.exact | names)))
+    return Mentions(tuple(sorted((needles.exact - needles.shared) | names)))
