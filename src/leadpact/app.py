@@ -26,8 +26,10 @@ from leadpact.handoff.views import router as handoffs_router
 from leadpact.handoff.views import visitors_router
 from leadpact.ingest.views import router as tracking_router
 from leadpact.insights.reports.views import router as insights_router
+from leadpact.outbox.views import channels_router
 from leadpact.outbox.views import router as outbox_router
 from leadpact.pact.views import router as pacts_router
+from leadpact.privacy.views import router as privacy_router
 from leadpact.wiring import install
 from leadpact.worker import start_embedded_worker
 
@@ -48,8 +50,10 @@ def create_app() -> FastAPI:
     app.include_router(outcomes_router)
     app.include_router(insights_router)
     app.include_router(outbox_router)
+    app.include_router(channels_router)
     app.include_router(crm_router)
     operations.attach(app, dependencies=[PROBES])  # /healthz, /readyz, /metrics; request ids, metrics, access log
+    app.include_router(privacy_router)
     start_embedded_worker(app)
     _fold_log_at_shutdown(app)
     # The API's own description is public: clients and the docs page read it before anyone signs in.
