@@ -35,9 +35,14 @@ def serve(
     ),
 ) -> None:
     """Run the HTTP API on the database named by LEADPACT_DATABASE_URL (migrating it first)."""
+    import os
+
     import uvicorn
 
     migrate(get_engine())
+    # Each process enforces its share of a write key's rate limit (leadpact.ingest.ratelimit) unless the operator
+    # says how many processes serve in all (several hosts).
+    os.environ.setdefault("LEADPACT_SERVER_PROCESSES", str(workers))
     # By import path, so that each worker process builds its own application.
     uvicorn.run(
         "leadpact.app:serving_app",
