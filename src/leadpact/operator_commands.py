@@ -52,6 +52,10 @@ def serve(
         workers=workers,
         log_level="warning",
         access_log=False,
+        # uvicorn kills a worker that does not answer its ping within this; a worker answers only once it has
+        # imported the application, which on a loaded machine takes longer than the default 5 s: the workers
+        # were killed and respawned for ever.
+        timeout_worker_healthcheck=60,
     )
 
 

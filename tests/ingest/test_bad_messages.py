@@ -240,3 +240,51 @@ def test_segment_client_49_good_and_1_bad_stores_the_49(live_server, write_key):
     client.flush()
     client.shutdown()
     assert stored_message_ids() == {f"good-{i}" for i in range(49)}
+
+
+@pytest.fixture
+def failing_on(request: pytest.FixtureRequest) -> Any:
+    """A listener of stored batches (as live evaluation is) that fails on events named `request.param`."""
+    from leadpact.ingest.service import on_people_changed, remove_listener
+
+    def listener(session: Any, events: dict[int, list[dict[str, Any]]], now: Any) -> None:
+        for person_events in events.values():
+            for event in person_events:
+                if event["event"] == "Poison":
+                    raise request.param
+
+    on_people_changed(listener)
+    yield request.param
+    remove_listener(listener)
+
+
+@pytest.mark.parametrize("failing_on", [ValueError("the evaluator cannot read this event")], indirect=True)
+def test_a_message_that_fails_while_storing_is_refused_alone(failing_on, live_server, write_key):
+    # Nothing the parser knows of: the batch fails together, and storing it by halves finds the one message.
+    goods = [track() for _ in range(7)]
+    bad = track(event="Poison")
+    batch = [*goods[:3], bad, *goods[3:]]
+    response = httpx.post(f"{live_server.url}/v1/batch", content=orjson.dumps({"batch": batch}), auth=(write_key, ""))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["stored"] == 7
+    [rejected] = body["rejected"]
+    assert rejected["index"] == 3 and rejected["messageId"] == bad["messageId"]
+    assert "could not be stored" in rejected["error"] and "the evaluator cannot read this event" in rejected["error"]
+    assert stored_message_ids() == {g["messageId"] for g in goods}
+
+
+def pool_exhausted() -> Exception:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return PoolTimeout("QueuePool limit of size 10 overflow 20 reached, connection timed out")
+
+
+@pytest.mark.parametrize("failing_on", [pool_exhausted()], indirect=True)
+def test_a_database_outage_answers_503_and_refuses_no_message(failing_on, live_server, write_key):
+    # Not the messages' fault: the sender is told to come back (and its clients do), not that its data is bad.
+    batch = [track(), track(event="Poison"), track()]
+    response = httpx.post(f"{live_server.url}/v1/batch", content=orjson.dumps({"batch": batch}), auth=(write_key, ""))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.json()["code"] == "unavailable"
+    assert stored_message_ids() == set()
