@@ -131,3 +131,8 @@ def test_a_gzip_bomb_is_decompressed_no_further_than_the_limit(server, write_key
     growth = peak_memory(process) - before
     assert growth < MAX_GROWTH, f"the server grew by {growth / MB:.0f} MB decompressing a refused body"
     assert response.status_code == 413 and "decompressed" in response.json()["message"]
+
+
+def test_a_content_length_that_is_not_a_number_is_refused(server, write_key):
+    _process, port = server
+    assert status_without_body(port, {"Authorization": basic_auth(write_key), "Content-Length": "lots"}) == 400

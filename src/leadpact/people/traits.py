@@ -110,7 +110,7 @@ def apply_account_traits(account: Any, traits: dict[str, Any], *, overwrite: boo
             continue
         if column == "employees":
             value = _as_int(value)
-            bounds = integer_range(Account.__table__.c[column])
+            bounds = _column_range(column)
             # The tracking API refuses such a message (`out_of_range`); other callers keep the column empty.
             if value is None or (bounds is not None and not bounds[0] <= value <= bounds[1]):
                 continue
@@ -136,10 +136,9 @@ def website_domain(traits: dict[str, Any]) -> str | None:
 def out_of_range(traits: dict[str, Any], *, where: str) -> str | None:
     """Say which trait holds a number its account column cannot (an employee count past the column's integer
     range, read from the model), naming it with `where` in front; None when every one fits."""
-    for trait, column in ACCOUNT_COLUMNS.items():
-        bounds = integer_range(Account.__table__.c[column])
+    for trait, column, bounds in _integer_traits():
         value = traits.get(trait)
-        if bounds is None or value is None or isinstance(value, dict | list | bool):
+        if value is None or isinstance(value, dict | list | bool):
             continue
         number = _as_int(value)
         if number is not None and not bounds[0] <= number <= bounds[1]:
@@ -148,6 +147,18 @@ def out_of_range(traits: dict[str, Any], *, where: str) -> str | None:
                 f"from {bounds[0]} to {bounds[1]}"
             )
     return None
+
+
+@lru_cache(maxsize=16)
+def _column_range(column: str) -> tuple[int, int] | None:
+    return integer_range(Account.__table__.c[column])
+
+
+@lru_cache(maxsize=1)
+def _integer_traits() -> tuple[tuple[str, str, tuple[int, int]], ...]:
+    """The account traits stored in integer columns, with each column's range (read from the model)."""
+    ranges = ((trait, column, integer_range(Account.__table__.c[column])) for trait, column in ACCOUNT_COLUMNS.items())
+    return tuple((trait, column, bounds) for trait, column, bounds in ranges if bounds is not None)
 
 
 def _as_int(value: Any) -> int | None:
