@@ -96,7 +96,7 @@ def apply_person_traits(person: Any, traits: dict[str, Any]) -> None:
         person.first_name, person.last_name = first or None, last or person.last_name
     company = company_of(traits)
     if company.get("name"):
-        person.company_name = str(company["name"])[:255]
+        person.company_name = str(company["name"])[: _width("company_name")]
     person.traits = {**(person.traits or {}), **traits}
 
 
