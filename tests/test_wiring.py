@@ -34,7 +34,7 @@ def test_the_standard_wiring_hands_off_closes_pushes_and_delivers_every_kind() -
     built = standard_wiring()
     assert len(built.people_changed) == 1 and len(built.lifecycle_moved) == 1 and len(built.handoff_opened) == 1
     assert built.heard_statuses() == frozenset({"mql", "hot", "needs_context"})
-    assert set(built.transports) == {"email", "slack", "webhook", "crm"}
+    assert set(built.transports) == {"email", "slack", "webhook", "crm", "crm_erase", "enrichment"}
 
 
 def test_the_app_factory_installs_the_standard_wiring(database_url) -> None:

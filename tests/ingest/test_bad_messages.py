@@ -243,9 +243,12 @@ def test_segment_client_49_good_and_1_bad_stores_the_49(live_server, write_key):
 
 
 @pytest.fixture
-def failing_on(request: pytest.FixtureRequest) -> Any:
-    """A listener of stored batches (as live evaluation is) that fails on events named `request.param`."""
-    from leadpact.ingest.service import on_people_changed, remove_listener
+def failing_on(request: pytest.FixtureRequest, live_server: Any) -> Any:
+    """A listener of stored batches (as live evaluation is) that fails on events named `request.param`, wired in
+    beside what the served app installed."""
+    from dataclasses import replace
+
+    from leadpact.wiring import installed, wired
 
     def listener(session: Any, events: dict[int, list[dict[str, Any]]], now: Any) -> None:
         for person_events in events.values():
@@ -253,9 +256,8 @@ def failing_on(request: pytest.FixtureRequest) -> Any:
                 if event["event"] == "Poison":
                     raise request.param
 
-    on_people_changed(listener)
-    yield request.param
-    remove_listener(listener)
+    with wired(replace(installed(), people_changed=(*installed().people_changed, listener))):
+        yield request.param
 
 
 @pytest.mark.parametrize("failing_on", [ValueError("the evaluator cannot read this event")], indirect=True)

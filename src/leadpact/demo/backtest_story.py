@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadpact.insights.reports import display
-
 LABEL = 34  # the width of the row labels; two pacts' columns follow, so a line fits in 80 characters
 COLUMN = 14
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else display(value, "percent")
+    return "–" if value is None else f"{value:.1%}"
 
 
 def _days(value: float | None) -> str:
