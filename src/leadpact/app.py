@@ -17,6 +17,7 @@ from leadpact.ingest.views import router as tracking_router
 from leadpact.insights.reports.views import router as insights_router
 from leadpact.outbox.views import router as outbox_router
 from leadpact.pact.views import router as pacts_router
+from leadpact.web import install_web
 from leadpact.worker import start_embedded_worker
 
 
@@ -32,6 +33,7 @@ def create_app() -> FastAPI:
     app.include_router(insights_router)
     app.include_router(outbox_router)
     app.include_router(crm_router)
+    install_web(app)
     start_live_evaluation()
     start_handoffs()
     start_embedded_worker(app)

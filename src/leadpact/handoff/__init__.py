@@ -7,6 +7,7 @@ from leadpact.handoff.brief import Brief, write_brief
 from leadpact.handoff.closing import close_left_handoffs
 from leadpact.handoff.flows import hand_off, on_person_moved, publish_missing, start_handoffs, stop_handoffs
 from leadpact.handoff.models import Handoff, Opportunity
+from leadpact.handoff.reassign import HandoffNotInYourTeam, ReassignRefused, reassign
 from leadpact.handoff.routing import Assignment, route
 from leadpact.handoff.service import (
     STATES,
@@ -29,8 +30,8 @@ from leadpact.lifecycle import on_moves
 on_moves(close_left_handoffs)
 
 __all__ = [
-    "STATES", "TIERS", "Assignment", "Brief", "Handoff", "HandoffNotFound", "HandoffView", "Opportunity",
-    "close_left_handoffs", "describe", "get_handoff", "hand_off", "latest_handoff", "list_handoffs",
-    "missing_context", "on_person_moved", "open_handoff", "person_by_email", "publish_missing", "readiness_items",
-    "route", "start_handoffs", "stop_handoffs", "write_brief",
+    "STATES", "TIERS", "Assignment", "Brief", "Handoff", "HandoffNotFound", "HandoffNotInYourTeam", "HandoffView",
+    "Opportunity", "ReassignRefused", "close_left_handoffs", "describe", "get_handoff", "hand_off", "latest_handoff",
+    "list_handoffs", "missing_context", "on_person_moved", "open_handoff", "person_by_email", "publish_missing",
+    "readiness_items", "reassign", "route", "start_handoffs", "stop_handoffs", "write_brief",
 ]

@@ -1,0 +1,123 @@
+"""The marketing dashboard: funnel, MQL volume against the commitment, acceptance and MQL → SQL by channel and
+persona, rejection reasons by month, speed-to-lead by team and tier, for a period (default: the latest with data).
+
+Built from the same metrics and report blocks as the ritual reports, so both show the same numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leadpact.handoff.models import Handoff
+from leadpact.insights import metrics
+from leadpact.insights.metrics import Frames, Period
+from leadpact.insights.metrics.periods import add_months, months_between
+from leadpact.insights.reports import Column, Section, Table, bar_chart, hbar_chart, line_chart, stacked_chart
+from leadpact.insights.reports.common import funnel, headline, metrics_table, reasons_by
+from leadpact.lifecycle.models import Transition
+
+TREND_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The dashboard of one period: its label, the periods that have data, and the sections to show."""
+
+    period: Period
+    as_of: datetime
+    months: list[str]
+    sections: list[Section]
+
+
+def data_span(*, session: Session) -> tuple[datetime, datetime] | None:
+    """Return the first and last moment anything was handed off or moved (None in an empty workspace)."""
+    first, last = session.execute(select(func.min(Handoff.created_at), func.max(Handoff.created_at))).one()
+    moved = session.scalar(select(func.max(Transition.at)))
+    if first is None or last is None:
+        return None
+    return first, max(last, moved or last)
+
+
+def as_of_now(*, session: Session, now: datetime) -> datetime:
+    """The moment figures are as of: now, or the last recorded move when the records run ahead of the clock
+    (a demo workspace simulated into the future)."""
+    span = data_span(session=session)
+    return max(now, span[1]) if span else now
+
+
+def months_with_data(*, session: Session) -> list[str]:
+    """Return the months that have handoffs, newest first (YYYY-MM)."""
+    span = data_span(session=session)
+    if span is None:
+        return []
+    last_handoff = session.scalar(select(func.max(Handoff.created_at)))
+    return [f"{m:%Y-%m}" for m in reversed(months_between(span[0], last_handoff or span[1]))]
+
+
+def default_period(*, session: Session, now: datetime) -> Period:
+    """The latest month with data (this month in an empty workspace)."""
+    months = months_with_data(session=session)
+    return metrics.parse_period(months[0], as_of=now) if months else metrics.month_of(now)
+
+
+def _within(frames: Frames, period: Period) -> Frames:
+    return Frames(frames.leads.filter((pl.col("mql_at") >= period.start) & (pl.col("mql_at") < period.end)),
+                  frames.handoffs.filter((pl.col("handed_off_at") >= period.start)
+                                         & (pl.col("handed_off_at") < period.end)))
+
+
+def _speed_table(title: str, by: str, items: list[metrics.Figures]) -> Table:
+    return Table(title, [Column(by), Column("Handoffs", "int"), Column("Touched", "int"), Column("Median", "minutes"),
+                         Column("p90", "minutes"), Column("Inside SLA", "percent"), Column("Breaches", "int")],
+                 [[i.key, i.handoffs, i.speed_to_lead.touched, i.speed_to_lead.median_minutes,
+                   i.speed_to_lead.p90_minutes, i.speed_to_lead.inside_sla_share, i.speed_to_lead.breaches]
+                  for i in items])
+
+
+def dashboard(*, session: Session, period: Period, as_of: datetime) -> Dashboard:
+    """Return the dashboard of `period` as known at `as_of`, with the trend over the months before it."""
+    promised = metrics.commitment(session=session)
+    first = add_months(period.start, -(TREND_MONTHS - 1))
+    everything = metrics.read_frames(session=session, period=Period(first, period.end, "trend"), as_of=as_of)
+    frames = _within(everything, period)
+    total = metrics.figures(frames.leads, frames.handoffs, as_of=as_of)
+    volume = metrics.mql_volume(frames.leads, period=period, as_of=as_of, promised=promised)
+    elapsed = sum(v.elapsed_share for v in volume) / max(len(volume), 1)
+
+    def sliced(frame: Frames, by: str) -> list[metrics.Figures]:
+        return metrics.slice_figures(frame.leads, frame.handoffs, by=by, as_of=as_of)
+
+    by_month = {f.key: f for f in sliced(everything, "month")}
+    labels = [f"{m:%Y-%m}" for m in months_between(first, min(period.end, as_of))]
+    trend = [by_month.get(label) for label in labels]
+    channels, personas = sliced(frames, "channel"), sliced(frames, "persona")
+    reasons_table, series = reasons_by(metrics.reasons_by_month(everything.handoffs), "month",
+                                       "Rejection reasons by month", "Month")
+    funnel_table, funnel_chart = funnel(total)
+    sections = [
+        Section("Headline", [headline(total, promised, elapsed=elapsed, months=max(len(volume), 1))]),
+        Section("Funnel", [funnel_chart, funnel_table]),
+        Section("MQL volume against the commitment", [
+            bar_chart("MQLs per month", labels, [float(t.mqls) if t else 0.0 for t in trend],
+                      target=promised.mqls_per_month, target_label="commitment"),
+            line_chart("Acceptance and MQL → SQL by month", labels,
+                       {"Acceptance": [t.acceptance_rate if t else None for t in trend],
+                        "MQL → SQL": [t.mql_to_sql if t else None for t in trend]}, top=1.0)]),
+        Section("By channel", [
+            hbar_chart("Acceptance by channel", [c.key for c in channels],
+                       [c.acceptance_rate or 0.0 for c in channels], format="percent"),
+            metrics_table("Acceptance and MQL → SQL by channel (first touch)", "channel", channels)]),
+        Section("By persona", [
+            hbar_chart("MQL → SQL by persona", [p.key for p in personas], [p.mql_to_sql or 0.0 for p in personas],
+                       format="percent"),
+            metrics_table("Acceptance and MQL → SQL by persona", "persona", personas)]),
+        Section("Rejection reasons by month", [
+            stacked_chart("Rejection reasons by month", series["labels"], series["series"]), reasons_table]),
+        Section("Speed to lead", [_speed_table("By team", "Team", sliced(frames, "team")),
+                                  _speed_table("By tier", "Tier", sliced(frames, "tier"))]),
+    ]
+    return Dashboard(period=period, as_of=as_of, months=months_with_data(session=session), sections=sections)
