@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from leadpact.web.views import docs, work
+from leadpact.web.views import admin, docs, home, insights, pacts, people, team, work
 
 STATIC = Path(__file__).parent / "static"
 
@@ -18,7 +18,7 @@ STATIC = Path(__file__).parent / "static"
 def web_router() -> APIRouter:
     """Every page of the web app."""
     router = APIRouter(include_in_schema=False)
-    for module in (work, docs):
+    for module in (home, work, team, people, insights, pacts, admin, docs):
         router.include_router(module.router)
     return router
 

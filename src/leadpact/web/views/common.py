@@ -50,8 +50,8 @@ def notice(request: Request) -> str:
 
 def refused(request: Request, principal: Any, status_code: int, message: str) -> HTMLResponse:
     """A page that says why the request was refused (403, 404, 409…)."""
-    return page(request, "refused.html", principal=principal, status_code=status_code, code=status_code, message=message,
-                notice="")
+    return page(request, "refused.html", principal=principal, status_code=status_code, code=status_code,
+                message=message, notice="")
 
 
 def optional_int(text: str | None, field: str) -> int | None:
