@@ -83,3 +83,15 @@ def test_an_empty_backtest_window_is_the_last_90_days_of_history(session: Sessio
     _event(session, date(2026, 1, 1))
     _event(session, date(2026, 9, 30))
     assert window(session=session, start=None, end=None) == (date(2026, 7, 3), date(2026, 9, 30))
+
+
+def test_a_dashboard_is_built_again_when_a_handoff_is_added(session: Session) -> None:
+    from leadpact.insights.metrics import month
+    from leadpact.web.pages.dashboard import dashboard
+
+    rep = make_rep(session, "sam@nw.example", "Sam Park", make_team(session, "north_america"))
+    make_handoff(session, make_person(session, "a@x.example", None), rep)
+    first = dashboard(session=session, period=month(NOW), as_of=NOW)
+    assert dashboard(session=session, period=month(NOW), as_of=NOW + timedelta(seconds=5)) is first
+    make_handoff(session, make_person(session, "b@x.example", None), rep)
+    assert dashboard(session=session, period=month(NOW), as_of=NOW) is not first

@@ -5,8 +5,10 @@ Built from the same metrics and report blocks as the ritual reports, so both sho
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 from sqlalchemy import func, select
@@ -19,8 +21,15 @@ from leadpact.insights.metrics.periods import add_months, months_between
 from leadpact.insights.reports import Column, Section, Table, bar_chart, hbar_chart, line_chart, stacked_chart
 from leadpact.insights.reports.common import funnel, headline, metrics_table, reasons_by
 from leadpact.lifecycle.models import Transition
+from leadpact.pact.memo import remember
 
 TREND_MONTHS = 6
+# Dashboards already built, by period, minute of the as-of moment and the newest move and handoff: reading the
+# metrics' frames takes seconds over a few months of a busy workspace, and every reload in the same minute with no
+# new move or handoff would read the very same rows. A new minute or a new record builds it afresh.
+_built: dict[tuple[Any, ...], Dashboard] = {}
+_built_lock = threading.Lock()
+KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,8 @@ class Dashboard:
 def data_span(*, session: Session) -> tuple[datetime, datetime] | None:
     """Return the first and last moment anything was handed off or moved (None in an empty workspace)."""
     first, last = session.execute(select(func.min(Handoff.created_at), func.max(Handoff.created_at))).one()
-    moved = session.scalar(select(func.max(Transition.at)))
+    # The newest move by id (the trail is appended in time order): no scan of the whole trail for its latest time.
+    moved = session.scalar(select(Transition.at).order_by(Transition.id.desc()).limit(1))
     if first is None or last is None:
         return None
     return first, max(last, moved or last)
@@ -78,8 +88,25 @@ def _speed_table(title: str, by: str, items: list[metrics.Figures]) -> Table:
                   for i in items])
 
 
+def generation(*, session: Session) -> tuple[int | None, int | None]:
+    """The newest lifecycle move and handoff: what a cached dashboard was built from."""
+    return session.scalar(select(func.max(Transition.id))), session.scalar(select(func.max(Handoff.id)))
+
+
 def dashboard(*, session: Session, period: Period, as_of: datetime) -> Dashboard:
-    """Return the dashboard of `period` as known at `as_of`, with the trend over the months before it."""
+    """Return the dashboard of `period` as known at `as_of` (to the minute), built once per minute and new data."""
+    key = (period.start, period.end, as_of.replace(second=0, microsecond=0), *generation(session=session))
+    with _built_lock:
+        found = _built.get(key)
+    if found is None:
+        found = build_dashboard(session=session, period=period, as_of=as_of)
+        with _built_lock:
+            remember(_built, key, found, KEPT)
+    return found
+
+
+def build_dashboard(*, session: Session, period: Period, as_of: datetime) -> Dashboard:
+    """Build the dashboard of `period` as known at `as_of`, with the trend over the months before it."""
     promised = metrics.commitment(session=session)
     first = add_months(period.start, -(TREND_MONTHS - 1))
     everything = metrics.read_frames(session=session, period=Period(first, period.end, "trend"), as_of=as_of)
