@@ -1,29 +1,17 @@
 """The loop closes on the demo company: from the misaligned starting pact, the proposal leadpact derives from
 feedback and outcomes alone raises acceptance by at least 15 points in its backtest while keeping at least 95 %
-of the won deals the starting pact caught."""
+of the won deals the starting pact caught; and the run's summary, `leadpact metrics`, the reports and the API give
+one set of numbers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
-from leadpact import clock as clock_module
-from leadpact.config import get_settings
 from leadpact.demo.backtest_story import backtest_lines
 from leadpact.demo.run import run_demo
-
-
-@pytest.fixture
-def demo_environment(monkeypatch: pytest.MonkeyPatch):
-    """The demo points leadpact at its own workspace and mail server: put everything back afterwards."""
-    for name in ("LEADPACT_DATABASE_URL", "LEADPACT_SMTP_HOST", "LEADPACT_SMTP_PORT"):
-        monkeypatch.setenv(name, "")
-    previous = clock_module.get_clock()
-    yield
-    clock_module.set_clock(previous)
-    get_settings.cache_clear()
+from tests.insights.agreement import assert_one_set_of_numbers
 
 
 def test_the_proposal_raises_acceptance_and_keeps_the_won_deals(tmp_path: Path, demo_environment, monkeypatch):
@@ -57,3 +45,4 @@ def test_the_proposal_raises_acceptance_and_keeps_the_won_deals(tmp_path: Path, 
     assert earlier["both"] > 0 and earlier["active_only"] == active["won_caught"] - earlier["both"]
     assert earlier["candidate_only"] == proposed["won_caught"] - earlier["both"]
     assert earlier["earlier"] == 0  # a stricter pact can qualify someone later or the same day, never earlier
+    assert_one_set_of_numbers(figures)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import openpyxl
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from leadpact.cli import app
 from leadpact.db import session_scope
+from leadpact.handoff import Handoff
 from leadpact.insights.reports import (
     KINDS,
     NO_PROPOSAL,
@@ -100,14 +103,14 @@ def test_the_review_sheet_as_xlsx_has_the_last_30_mqls_and_the_meeting_columns(w
     assert all(cell.font.bold and cell.fill.fgColor.rgb.endswith(("2F4A7D", "B7791F")) for cell in sheet[1])
     assert sheet.column_dimensions["L"].width == 50 and sheet.column_dimensions["B"].width == 22
     by_name = {row[1]: row for row in rows[1:12]}
-    assert by_name["Ann Test"][3:12] == ("data_leader", "A", 60, 40, "paid_search", "Sam Park (north_america)",
+    assert by_name["Ann Test"][3:12] == ("Data leader", "A", 60, 40, "paid_search", "Sam Park (north_america)",
                                          "yes", "won", "fired: Requested a demo")
     assert by_name["Ben Test"][10:12] == ("lost", "lost: price")
-    assert by_name["Cat Test"][9:12] == ("yes", "no", "rejected: wrong_company_size (too small for us)")
+    assert by_name["Cat Test"][9:12] == ("yes", "no", "rejected: wrong company size (too small for us)")
     # Hal's MQL recorded neither persona, fit nor criteria: his evaluation fills in; nobody was handed him.
-    assert by_name["Hal Test"][3:12] == ("data_leader", "A", 70, 35, "organic", None, "not handed off", "no", None)
+    assert by_name["Hal Test"][3:12] == ("Data leader", "A", 70, 35, "organic", None, "not handed off", "no", None)
     assert by_name["Gus Test"][9] == "no" and by_name["Jon Test"][10] == "open"
-    assert rows[12][1:2] == ("Lee Test",) and rows[12][11] == "rejected: wrong_timing"
+    assert rows[12][1:2] == ("Lee Test",) and rows[12][11] == "rejected: wrong timing"
     assert rows[1][0] == datetime(2026, 9, 29, 15, 0)
 
 
@@ -161,8 +164,8 @@ def test_monthly_conversion_report(workspace):
         ("2026-09", 11, 120)]
     assert [r[:2] for r in tables["By channel (first-touch)"].rows] == [["paid_search", 4], ["organic", 4],
                                                                         ["email", 3]]
-    assert [r[:2] for r in tables["By persona"].rows] == [["data_leader", 6], ["practitioner", 4], ["(none)", 1]]
-    assert tables["Rejection reasons this period"].rows == [["wrong_company_size", 2, 2 / 3], ["no_budget", 1, 1 / 3]]
+    assert [r[:2] for r in tables["By persona"].rows] == [["Data leader", 6], ["practitioner", 4], ["(none)", 1]]
+    assert tables["Rejection reasons this period"].rows == [["wrong company size", 2, 2 / 3], ["no budget", 1, 1 / 3]]
     assert tables["Rejection reasons by month"].rows == [["2026-08", 0, 0, 1, 1], ["2026-09", 1, 2, 0, 3]]
     markdown = render_markdown(built)
     assert "- **MQLs**: 11 (commitment 120)" in markdown
@@ -265,3 +268,25 @@ def test_reports_of_an_empty_workspace(database_url):
             built = build_report(kind, session=session, as_of=datetime(2026, 10, 1, tzinfo=UTC))
             assert built.title and "<svg" in render_html(built) or kind == "review-sheet"
             assert render_markdown(built) and render_csv(built)
+
+
+def test_reports_and_metrics_default_to_the_latest_period_that_has_data(workspace):
+    # Months after the last handoff: the defaults fall back to the workspace's latest month, week and quarter.
+    code, out, _ = invoke("report", "monthly", "--as-of", "2026-12-15")
+    assert code == 0 and out.startswith("# Monthly conversion report\n\n_Period 2026-09 · as of 2026-12-16 00:00")
+    assert "- **MQLs**: 11 (commitment 120)" in out
+    with session_scope() as session:
+        latest = session.scalar(select(func.max(Handoff.created_at)))
+    week_end = latest.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    code, out, _ = invoke("report", "weekly", "--as-of", "2026-12-15")
+    week = f"{week_end - timedelta(days=7):%Y-%m-%d %H:%M} to {week_end:%Y-%m-%d %H:%M} UTC"
+    assert code == 0 and f"_Period {week}" in out
+    assert "- **New handoffs**: 0" not in out
+    code, out, _ = invoke("report", "quarterly", "--as-of", "2027-02-01")
+    assert code == 0 and "_Period 2026-Q3 ·" in out
+    code, out, _ = invoke("metrics", "--as-of", "2026-12-15", "--json")
+    figures = json.loads(out)
+    assert figures["period"]["label"] == "2026-09" and figures["total"]["mqls"] == 11
+    # An explicit period is kept, even an empty one.
+    code, out, _ = invoke("metrics", "--as-of", "2026-12-15", "--period", "2026-11", "--json")
+    assert json.loads(out)["total"]["mqls"] == 0

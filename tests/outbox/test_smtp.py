@@ -44,6 +44,24 @@ def test_a_handoff_email_arrives_with_the_brief_deadline_and_timeline_link(engin
     assert (row.state, row.attempts, row.delivered_at, row.locked_by) == ("delivered", 1, clock.now(), None)
 
 
+def test_the_email_shows_times_in_the_reps_own_time_zone_to_the_minute(engine, session, clock: SimulatedClock,
+                                                                       smtp: SmtpServer) -> None:
+    org = make_org(session, timezone="Europe/Berlin")
+    org.reps[0].timezone = "Asia/Tokyo"  # the rep works from Tokyo; the team's office is in Berlin
+    handoff = make_handoff(session, rep=org.reps[0], now=clock.now())
+    start_clocks(session=session, handoff=handoff, tier=tier("15m"), feedback_within=None, timezone="Europe/Berlin",
+                 now=clock.now())
+    notify(session=session, topic="handoff.created", payload=handoff_payload(session=session, handoff=handoff),
+           now=clock.now(), key=f"handoff.created:{handoff.id}", rep_id=handoff.rep_id, handoff_id=handoff.id)
+    session.commit()
+
+    deliver_due(engine=engine, now=clock.now(), worker_id="w1")
+
+    [mail] = smtp.mailbox.received
+    # 09:15 UTC is 18:15 in Tokyo (JST, UTC+9) on Thursday 1 October 2026.
+    assert "SLA deadline: Thu 01 Oct 18:15 JST (09:15 UTC)" in mail.get_content()
+
+
 def test_the_same_key_always_gives_the_same_message_id() -> None:
     assert message_id("k:email:a@b.test", "x@seller.test") == message_id("k:email:a@b.test", "Y <x@seller.test>")
     assert message_id("k:email:a@b.test", "x@seller.test") != message_id("k2:email:a@b.test", "x@seller.test")

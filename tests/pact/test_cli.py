@@ -22,7 +22,8 @@ def test_validate_valid() -> None:
     result = runner.invoke(app, ["pact", "validate", str(EXAMPLE)])
     assert result.exit_code == 0
     assert result.stdout.strip().endswith('valid pact "Northwind lead pact": 2 personas, 3 fit criteria, '
-                                          "2 engagement criteria, stages mql, hot, 1 disqualifiers")
+                                          "2 engagement criteria, stages mql, hot, 1 disqualifiers, "
+                                          "3 examples that the rules agree with")
 
 
 def test_validate_invalid_prints_file_line_column() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadpact.insights.reports import display
+
 LABEL = 34  # the width of the row labels; two pacts' columns follow, so a line fits in 80 characters
 COLUMN = 14
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+    return "–" if value is None else display(value, "percent")
 
 
 def _days(value: float | None) -> str:

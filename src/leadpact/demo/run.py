@@ -38,7 +38,7 @@ from leadpact.engine import start_live_evaluation, stop_live_evaluation
 from leadpact.handoff import start_handoffs, stop_handoffs
 from leadpact.ingest.service import ingest_messages, parse_batch
 from leadpact.insights.proposals.service import propose_next_pact
-from leadpact.insights.reports import build_report, render
+from leadpact.insights.reports import build_report, display, reason_words, render
 from leadpact.outbox.delivery import deliver_due
 from leadpact.outbox.settings import get_outbox_settings
 from leadpact.outbox.transports import smtp_session
@@ -102,7 +102,7 @@ def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console:
             stop_live_evaluation()
         report = DemoReport(str(directory))
         with session_scope() as session:
-            report.figures = story_figures(session, version=version, as_of=clock.now())
+            report.figures = story_figures(session, version=version, start=company.start, as_of=clock.now())
         report.figures["emails_delivered"] = mail.received
     with session_scope() as session:
         report.figures["reports"] = write_reports(session, directory / "reports", as_of=clock.now())
@@ -190,7 +190,9 @@ def stream_events(
 def print_story(report: DemoReport, console: Console) -> None:
     """Print the story a person reads after `leadpact demo`."""
     f = report.figures
-    console.print(f"[bold]leadpact demo[/bold] — workspace {report.directory}/leadpact.db ({f['seconds']} s)")
+    console.print(f"[bold]leadpact demo[/bold] — workspace {report.directory}/leadpact.db ({f['seconds']} s); "
+                  f"figures for {f['period']['label']} as of {f['period']['as_of'][:16].replace('T', ' ')} UTC, "
+                  "as `leadpact metrics` and the reports give them")
     console.print(
         f"  accounts {f['accounts']:,} · people {f['people']:,} · events {f['events']:,} · "
         f"identified {f['identified_people']:,} ({f['identified_share']:.0%})"
@@ -226,15 +228,15 @@ def print_story(report: DemoReport, console: Console) -> None:
         f"SLA breaches {f['sla_breaches']:,}, escalations to managers {f['escalations']:,}"
     )
     rate = f["acceptance_rate"]
-    reasons = ", ".join(f"{reason} {n:,}" for reason, n in list(f["rejection_reasons"].items())[:4])
+    reasons = ", ".join(f"{reason_words(reason)} {n:,}" for reason, n in list(f["rejection_reasons"].items())[:4])
     console.print(
-        f"  sales accepted {rate:.0%} of {f['dispositions']:,} decided handoffs"
+        f"  sales accepted {display(rate, 'percent')} ({f['accepted']:,} of {f['dispositions']:,} decided handoffs)"
         if rate is not None
         else "  no handoff was decided yet"
     )
     console.print(f"  top rejection reasons: {reasons or 'none'}")
     console.print(
-        f"  deals: {f['opportunities']:,} opportunities, {f['won']:,} won, {f['lost']:,} lost; "
+        f"  outcomes: {f['sqls']:,} SQLs, {f['opportunities']:,} opportunities, {f['won']:,} won, {f['lost']:,} lost; "
         f"{f['emails_delivered']:,} notifications in {report.directory}/mailbox.mbox"
     )
     for kind, path in f.get("reports", {}).items():
@@ -247,8 +249,10 @@ def print_story(report: DemoReport, console: Console) -> None:
             console.print(f"    - {edit['sentence']}")
         console.print(
             f"    backtest on {test['decided_handoffs']:,} decided handoffs: acceptance "
-            f"{test['active']['acceptance_rate']:.0%} → {test['proposed']['acceptance_rate']:.0%} "
-            f"({test['acceptance_gain_points']:+.1f} points), won deals kept {test['won_deals_kept']:.0%}"
+            f"{display(test['active']['acceptance_rate'], 'percent')} → "
+            f"{display(test['proposed']['acceptance_rate'], 'percent')} "
+            f"({test['acceptance_gain_points']:+.1f} points), "
+            f"won deals kept {display(test['won_deals_kept'], 'percent')}"
         )
         for line in backtest_lines(f.get("proposal_backtest")):
             console.print(line, markup=False, highlight=False)

@@ -1,50 +1,62 @@
-"""What the demo run did, in figures: the funnel under the starting pact, the handoffs, the clock, the feedback."""
+"""What the demo run did, in figures: the funnel under the starting pact, the handoffs, the clock, the feedback.
+
+Every figure that `leadpact metrics`, the reports and the API also give comes from the same metrics service over
+the same period (the whole run, as of its last moment), so the demo's summary and the reports cannot disagree."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadpact.handoff import Handoff, Opportunity
+from leadpact.handoff import Handoff
+from leadpact.insights.metrics import Period, compute_metrics
 from leadpact.people.models import Person
-from leadpact.sla import speed_to_lead
 from leadpact.stats import channel_counts, workspace_counts
 
 
-def story_figures(session: Session, *, version: int, as_of: datetime) -> dict[str, Any]:
+def run_period(start: datetime, as_of: datetime) -> Period:
+    """The period the demo's figures cover, whole days from the company's first to the run's last: the same
+    period `leadpact metrics --period FIRST..LAST` reads."""
+    first = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    last = as_of.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Period(first, last + timedelta(days=1), f"{first:%Y-%m-%d}..{last:%Y-%m-%d}")
+
+
+def story_figures(session: Session, *, version: int, start: datetime, as_of: datetime) -> dict[str, Any]:
     """Every figure the demo prints, as JSON-ready data."""
     counts = workspace_counts(session)
     statuses = dict(session.execute(select(Person.status, func.count()).group_by(Person.status)).all())
-    handoffs = session.scalars(select(Handoff).order_by(Handoff.id)).all()
-    disposed = [h for h in handoffs if h.state in ("accepted", "rejected")]
-    accepted = sum(1 for h in disposed if h.state == "accepted")
-    reasons = Counter(h.rejection_reason for h in handoffs if h.rejection_reason)
-    speed = speed_to_lead(handoffs, as_of=as_of)
-    deals = dict(session.execute(select(Opportunity.stage, func.count()).group_by(Opportunity.stage)).all())
-    sample = next((h for h in handoffs if h.tier == "hot"), handoffs[0] if handoffs else None)
+    period = run_period(start, as_of)
+    result = compute_metrics(session=session, period=period, as_of=as_of, by="tier")
+    total, speed = result.total, result.total.speed_to_lead
+    reassigned = session.scalar(select(func.count()).select_from(Handoff).where(Handoff.reassigned_at.is_not(None)))
+    sample = session.scalars(select(Handoff).order_by(Handoff.tier != "hot", Handoff.id).limit(1)).first()
     return {
         **counts,
         "identified_share": round(counts["identified_people"] / max(counts["people"], 1), 3),
         "channels": channel_counts(session),
         "statuses": statuses,
         "pact_version": version,
-        "handoffs": len(handoffs),
-        "handoffs_by_tier": dict(Counter(h.tier for h in handoffs)),
-        "acceptance_rate": round(accepted / len(disposed), 3) if disposed else None,
-        "dispositions": len(disposed),
+        "period": {**period.as_dict(), "as_of": as_of.isoformat()},
+        "mqls": total.mqls,
+        "handoffs": total.handoffs,
+        "handoffs_by_tier": {item.key: item.handoffs for item in result.slices if item.handoffs},
+        "acceptance_rate": total.acceptance_rate,
+        "accepted": total.accepted,
+        "dispositions": total.dispositions,
         "speed_to_lead_median_minutes": speed.median_minutes,
         "speed_to_lead_p90_minutes": speed.p90_minutes,
         "within_sla_share": speed.inside_sla_share,
-        "sla_breaches": sum(1 for h in handoffs if h.sla_breached_at is not None),
-        "escalations": sum(1 for h in handoffs if h.escalated_at is not None),
-        "reassignments": sum(1 for h in handoffs if h.reassigned_at is not None),
-        "rejection_reasons": dict(reasons.most_common()),
-        "opportunities": sum(deals.values()),
-        "won": deals.get("won", 0),
-        "lost": deals.get("lost", 0),
+        "sla_breaches": speed.breaches,
+        "escalations": speed.escalations,
+        "reassignments": reassigned,
+        "rejection_reasons": total.rejection_reasons,
+        "sqls": total.sqls,
+        "opportunities": total.opportunities,
+        "won": total.won,
+        "lost": total.lost,
         "sample_brief": sample.brief if sample else None,
     }

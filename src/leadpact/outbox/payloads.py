@@ -6,7 +6,7 @@ Shape (every key optional except `handoff_id`)::
      "timeline_url": "https://app/handoffs/7", "timeline": [{"at": "...", "event": "...", "name": "..."}],
      "created_at": "...Z", "sla_due_at": "...Z", "feedback_due_at": "...Z", "first_touch_at": null,
      "person": {"name", "email", "title", "phone", "company"}, "account": {"name", "domain", "industry", ...},
-     "rep": {"id", "name", "email"}, "team": {"key", "name", "timezone"}, "manager": {"name", "email"}}
+     "rep": {"id", "name", "email", "timezone"}, "team": {"key", "name", "timezone"}, "manager": {"name", "email"}}
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def handoff_payload(*, session: Session, handoff: Any, base_url: str | None = No
     rep_user, manager = aliased(User), aliased(User)
     # One round trip for everything around the handoff: timers fire one per transaction, each needing this.
     row = session.execute(
-        select(Person, Account, Rep.id, rep_user, Team, manager)
+        select(Person, Account, Rep.id, Rep.timezone, rep_user, Team, manager)
         .select_from(model)
         .join(Person, Person.id == model.person_id)
         .outerjoin(Account, Account.id == model.account_id)
@@ -41,7 +41,7 @@ def handoff_payload(*, session: Session, handoff: Any, base_url: str | None = No
         .outerjoin(manager, manager.id == Team.manager_user_id)
         .where(model.id == handoff.id)
     ).first()
-    person, account, rep_id, rep, team, boss = row if row is not None else (None,) * 6
+    person, account, rep_id, rep_zone, rep, team, boss = row if row is not None else (None,) * 7
     events = (handoff.timeline or {}).get("events") or []
     return {
         "handoff_id": handoff.id,
@@ -57,7 +57,7 @@ def handoff_payload(*, session: Session, handoff: Any, base_url: str | None = No
         "first_touch_at": _iso(handoff.first_touch_at),
         "person": person_facts(person, account),
         "account": account_facts(account),
-        "rep": {"id": rep_id, "name": rep.name, "email": rep.email} if rep is not None else {},
+        "rep": {"id": rep_id, "name": rep.name, "email": rep.email, "timezone": rep_zone} if rep is not None else {},
         "team": {"id": team.id, "key": team.key, "name": team.name, "timezone": team.timezone} if team else {},
         "manager": {"name": boss.name, "email": boss.email} if boss is not None else {},
     }

@@ -78,14 +78,15 @@ def _part(payload: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def when(value: str | None, payload: dict[str, Any]) -> str | None:
-    """Return an ISO timestamp shown in the team's time zone (and UTC), or None."""
+    """Return an ISO timestamp shown to the minute in the rep's time zone (else the team's), with UTC, or None."""
     if not value or not isinstance(value, str):
         return None
     try:
         moment = parse_time(value)
     except ValueError:
         return value
-    zone_name = payload.get("timezone") or _part(payload, "team").get("timezone") or "UTC"
+    zone_name = (payload.get("timezone") or _part(payload, "rep").get("timezone")
+                 or _part(payload, "team").get("timezone") or "UTC")
     try:
         local = moment.astimezone(ZoneInfo(zone_name))
     except (ZoneInfoNotFoundError, ValueError):

@@ -47,7 +47,8 @@ def _summary(pact: Pact) -> str:
     stages = [name for name in ("mql", "hot") if getattr(pact.stages, name)]
     return (f'valid pact "{pact.name}": {len(pact.personas)} personas, {fit} fit criteria, '
             f"{engagement} engagement criteria, stages {', '.join(stages) or 'none'}, "
-            f"{len(pact.disqualify)} disqualifiers")
+            f"{len(pact.disqualify)} disqualifiers"
+            + (f", {len(pact.examples)} examples that the rules agree with" if pact.examples else ""))
 
 
 @pact_app.command("validate")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from leadpact.pact import schema
 from leadpact.pact.checks import Checker
+from leadpact.pact.examples import example_problems
 from leadpact.pact.schema import Pact, condition_kind
 from leadpact.pact.source import PactError, Path, Positions, read_yaml
 
@@ -134,6 +135,9 @@ def validate_pact(text: str) -> tuple[Pact | None, list[PactError]]:
         errors.extend(_schema_errors(data, positions, error))
     for path, message, on_key in Checker(data).run():
         errors.append(positions.error(path, message, key=on_key))
+    if not errors and pact is not None:
+        # the examples are read only under a pact that is otherwise sound: its rules decide them
+        errors.extend(positions.error(path, message) for path, message in example_problems(pact))
     if errors:
         return None, sorted(set(errors))
     return pact, []

@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from leadpact.pact.examples import example_sentence
 from leadpact.pact.phrases import (
     READINESS_WORDS,
     assignment_phrase,
@@ -117,6 +118,7 @@ def document_context(pact: Pact, approvals: Iterable[Any] = ()) -> dict[str, Any
         "rejection_reasons": [r.replace("_", " ") for r in pact.rejection_reasons],
         "lists": [{"name": name, "members": ", ".join(members)} for name, members in pact.lists.items()],
         "approvals": [_approval(a) for a in approvals],
+        "examples": [example_sentence(example, labels) for example in pact.examples],
     }
 
 

@@ -6,7 +6,7 @@ the exact line of each problem; these models give the typed pact the engine comp
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PlainValidator, Tag
@@ -28,7 +28,22 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _moment(value: Any) -> datetime:
+    """An example's `as_of`: ISO 8601 text, or the timestamp or date YAML already read; naive means UTC."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"expected an ISO 8601 moment such as 2026-10-02T09:00:00Z, got {value!r}") from None
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if not isinstance(value, datetime):
+        raise ValueError(f"expected an ISO 8601 moment such as 2026-10-02T09:00:00Z, got {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 Number = Annotated[int | float, PlainValidator(_number)]
+Moment = Annotated[datetime, PlainValidator(_moment)]
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
 Names = Annotated[list[str], BeforeValidator(_one_or_many)]
@@ -280,6 +295,20 @@ class Commitments(_Model):
     sales: SalesCommitments | None = None
 
 
+class Example(_Model):
+    """A case both teams wrote down: a person, their account and events at a moment, and what the rules must
+    make of them (the status, and optionally the persona and grade)."""
+
+    name: str | None = None
+    person: dict[str, Any] = {}
+    account: dict[str, Any] | None = None
+    events: list[dict[str, Any]] = []
+    as_of: Moment
+    status: Literal["disqualified", "hot", "mql", "engaged", "known", "anonymous"]
+    persona: str | None = None
+    grade: str | None = None
+
+
 class Pact(_Model):
     """A pact, format 1."""
 
@@ -297,6 +326,7 @@ class Pact(_Model):
     commitments: Commitments | None = None
     rejection_reasons: list[Identifier] = []
     lists: dict[str, list[str]] = {}
+    examples: list[Example] = []
 
 
 for _model in (AllOf, AnyOf, NoneOf, EventTest):

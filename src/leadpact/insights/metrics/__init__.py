@@ -6,6 +6,7 @@ with `figures` / `slice_figures`. A period is parsed with `parse_period`, an as-
 from leadpact.insights.metrics.dimensions import SLICES, UnknownSlice, slice_column
 from leadpact.insights.metrics.facts import COLUMNS, handoff_frame, lead_frame
 from leadpact.insights.metrics.figures import Figures, figures, rate, slice_figures
+from leadpact.insights.metrics.latest import latest_activity, latest_month, latest_quarter, latest_week
 from leadpact.insights.metrics.periods import (
     PERIOD_FORMS,
     Period,
@@ -34,7 +35,8 @@ from leadpact.insights.metrics.service import (
 __all__ = [
     "COLUMNS", "PERIOD_FORMS", "SLICES", "Commitment", "Figures", "Frames", "Metrics", "MonthVolume", "Period",
     "PeriodError", "UnknownSlice", "breaches", "commitment", "compute_metrics", "feedback_overdue", "figures",
-    "handoff_frame", "held_for_context", "lead_frame", "metrics_from_frames", "month", "month_of", "mql_volume",
+    "handoff_frame", "held_for_context", "latest_activity", "latest_month", "latest_quarter",
+    "latest_week", "lead_frame", "metrics_from_frames", "month", "month_of", "mql_volume",
     "parse_as_of", "parse_period", "quarter", "rate", "read_frames", "reasons_by_month", "sla_risks",
     "slice_column", "slice_figures", "stuck_leads", "trailing_week",
 ]

@@ -9,12 +9,14 @@ from fastapi import HTTPException, Query, status
 from leadpact.api import DbSession, ReadKey, api_router, errors
 from leadpact.clock import get_clock
 from leadpact.insights.metrics.dimensions import SLICES, UnknownSlice, slice_column
-from leadpact.insights.metrics.periods import PERIOD_FORMS, PeriodError, month_of, parse_as_of, parse_period
+from leadpact.insights.metrics.latest import latest_month
+from leadpact.insights.metrics.periods import PERIOD_FORMS, PeriodError, parse_as_of, parse_period
 from leadpact.insights.metrics.service import compute_metrics
 
 router = api_router(prefix="", tags=["insights"])
 
-PeriodQuery = Annotated[str | None, Query(description=f"The period: {PERIOD_FORMS}. Default: this month.")]
+PeriodQuery = Annotated[str | None, Query(description=f"The period: {PERIOD_FORMS}. "
+                                                      "Default: the latest month that has data.")]
 AsOfQuery = Annotated[str | None, Query(description="As things stood at the end of this day (YYYY-MM-DD) or at "
                                                     "this ISO-8601 moment. Default: now.")]
 
@@ -36,7 +38,7 @@ def get_metrics(
     """Give a period's MQLs, acceptance, conversion, speed to lead, compliance and reasons, overall and by `by`."""
     try:
         moment = parse_as_of(as_of, now=get_clock().now())
-        span = parse_period(period, as_of=moment) if period else month_of(moment)
+        span = parse_period(period, as_of=moment) if period else latest_month(session=session, as_of=moment)
         if by is not None:
             slice_column(by)
         filters = {}

@@ -18,6 +18,8 @@ from leadpact.insights.reports.blocks import (
     table_from_frame,
 )
 from leadpact.insights.reports.charts import bar_chart, hbar_chart, line_chart, stacked_chart
+from leadpact.insights.reports.formatting import display
+from leadpact.insights.reports.labels import reason_words
 from leadpact.insights.reports.monthly import monthly_conversion
 from leadpact.insights.reports.quarterly import (
     NO_PROPOSAL,
@@ -32,6 +34,8 @@ from leadpact.insights.reports.service import KINDS, UnknownReport, build_report
 from leadpact.insights.reports.weekly import weekly_review
 
 __all__ = [
+    "reason_words",
+    "display",
     "FORMATS", "KINDS", "MEDIA_TYPES", "MEETING_COLUMNS", "NO_PROPOSAL", "Block", "Chart", "Column", "Figure",
     "Figures", "Report", "Section", "Table", "Text", "UnknownReport", "add_review_sections", "bar_chart",
     "build_report", "check_kind", "hbar_chart", "last_mqls", "line_chart", "monthly_conversion", "mql_review_sheet",

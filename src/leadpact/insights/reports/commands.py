@@ -119,7 +119,8 @@ def metrics_command(
     as_of: str | None = AS_OF,
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Print a period's metrics (default: this month), overall and per slice: MQLs, acceptance, conversion, SLA."""
+    """Print a period's metrics (default: the latest month with data), overall and per slice: MQLs, acceptance,
+    conversion, SLA."""
     moment = _moment(as_of)
     if by is not None:
         try:
@@ -127,8 +128,9 @@ def metrics_command(
         except metrics.UnknownSlice as error:
             raise _fail(str(error)) from None
     filters = _parse_where(where)
-    span = _period(period, moment) or metrics.month_of(moment)
+    span = _period(period, moment)
     with _session() as session:
+        span = span or metrics.latest_month(session=session, as_of=moment)
         result = metrics.compute_metrics(session=session, period=span, as_of=moment, by=by, where=filters)
     if as_json:
         typer.echo(json.dumps(result.as_dict(), default=str, indent=2))

@@ -14,6 +14,7 @@ from leadpact.insights.metrics.periods import add_months
 from leadpact.insights.reports.blocks import Column, Report, Section, Table
 from leadpact.insights.reports.charts import bar_chart, hbar_chart, line_chart, stacked_chart
 from leadpact.insights.reports.common import funnel, headline, metrics_table, reasons_by, reasons_table, subtitle
+from leadpact.insights.reports.labels import labelled_frames
 
 
 def _only(frames: Frames, column: str, value: str) -> Frames:
@@ -37,12 +38,12 @@ def _trend(frames: Frames, months: list[str], as_of: datetime, goal: int | None)
 
 def monthly_conversion(*, session: Session, as_of: datetime, period: Period | None = None,
                        trend_months: int = 6) -> Report:
-    """Return the monthly conversion report for `period` (default: the month of `as_of`) and the months before."""
-    period = period or metrics.month_of(as_of)
+    """Return the monthly conversion report for `period` (default: the latest month with data) and the months before."""
+    period = period or metrics.latest_month(session=session, as_of=as_of)
     promised = metrics.commitment(session=session)
     first = add_months(period.start, -(trend_months - 1))
     span = Period(first, period.end, f"{first:%Y-%m} to {period.label}")
-    everything = metrics.read_frames(session=session, period=span, as_of=as_of)
+    everything = labelled_frames(metrics.read_frames(session=session, period=span, as_of=as_of), session=session)
     # The period's own leads: by month when the period is a month, else by time.
     frames = Frames(everything.leads.filter((pl.col("mql_at") >= period.start) & (pl.col("mql_at") < period.end)),
                     everything.handoffs.filter((pl.col("handed_off_at") >= period.start)

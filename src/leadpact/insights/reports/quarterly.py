@@ -8,7 +8,7 @@ sections, either passed to `quarterly_pact_review(sections=…)` or contributed 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from leadpact.insights.metrics import Period
 from leadpact.insights.reports.blocks import Column, Report, Section, Table, Text
 from leadpact.insights.reports.charts import bar_chart, stacked_chart
 from leadpact.insights.reports.common import headline, metrics_table, reasons_by, reasons_table, subtitle
+from leadpact.insights.reports.labels import labelled_frames
 from leadpact.pact.versions import list_versions
 
 # A provider gives ready sections for a quarter: called as provider(session=…, period=…, as_of=…).
@@ -43,11 +44,6 @@ def review_sections(*, session: Session, period: Period, as_of: datetime) -> lis
     return [section for provider in _providers for section in provider(session=session, period=period, as_of=as_of)]
 
 
-def default_quarter(as_of: datetime) -> Period:
-    """Return the quarter of the last moment before `as_of`."""
-    return metrics.quarter(as_of - timedelta(microseconds=1))
-
-
 def _versions_table(session: Session) -> Table:
     rows = [[f"v{row.version}", row.name, row.state, row.activated_at, row.retired_at, row.note or ""]
             for row in list_versions(session=session)]
@@ -66,9 +62,9 @@ def evidence_section(sections: Sequence[Section]) -> list[Section]:
 def quarterly_pact_review(*, session: Session, as_of: datetime, period: Period | None = None,
                           sections: Sequence[Section] = ()) -> Report:
     """Return the quarterly pact review, ending with `sections` (evidence, proposals, backtests) or "no proposal"."""
-    period = period or default_quarter(as_of)
+    period = period or metrics.latest_quarter(session=session, as_of=as_of)
     promised = metrics.commitment(session=session)
-    frames = metrics.read_frames(session=session, period=period, as_of=as_of)
+    frames = labelled_frames(metrics.read_frames(session=session, period=period, as_of=as_of), session=session)
     total = metrics.figures(frames.leads, frames.handoffs, as_of=as_of)
     volume = metrics.mql_volume(frames.leads, period=period, as_of=as_of, promised=promised)
     elapsed = sum(v.elapsed_share for v in volume) / max(len(volume), 1)

@@ -15,6 +15,7 @@ from leadpact.insights.metrics.dimensions import NONE
 from leadpact.insights.metrics.queries import QUALIFIED
 from leadpact.insights.reports.blocks import Column, Report, Section, Table
 from leadpact.insights.reports.common import subtitle
+from leadpact.insights.reports.labels import labelled, persona_labels
 from leadpact.lifecycle.models import Transition
 
 MEETING_COLUMNS = ("Agreed outcome", "Action", "Owner")
@@ -84,7 +85,7 @@ def sheet_rows(leads: pl.DataFrame) -> list[list[Any]]:
 
 def mql_review_sheet(*, session: Session, as_of: datetime, count: int = 30) -> Report:
     """Return the MQL review sheet: the last `count` MQLs by `as_of`, newest first."""
-    leads = last_mqls(session=session, as_of=as_of, count=count)
+    leads = labelled(last_mqls(session=session, as_of=as_of, count=count), persona_labels(session=session))
     table = Table(f"The last {count} MQLs", COLUMNS, sheet_rows(leads), empty="No MQL yet.",
                   note="Engaged? = a rep touched the lead. Why = the rejection or loss reason, else the criteria "
                        "that fired. The last three columns are for the meeting.")

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from leadpact.insights import metrics
 from leadpact.insights.metrics import Period
 from leadpact.insights.reports.blocks import Report, Section
 from leadpact.insights.reports.monthly import monthly_conversion
-from leadpact.insights.reports.quarterly import default_quarter, quarterly_pact_review, review_sections
+from leadpact.insights.reports.quarterly import quarterly_pact_review, review_sections
 from leadpact.insights.reports.review_sheet import mql_review_sheet
 from leadpact.insights.reports.weekly import weekly_review
 
@@ -39,5 +40,6 @@ def build_report(kind: str, *, session: Session, as_of: datetime, period: Period
     if kind == "review-sheet":
         return mql_review_sheet(session=session, as_of=as_of)
     if sections is None:
-        sections = review_sections(session=session, period=period or default_quarter(as_of), as_of=as_of)
+        quarter = period or metrics.latest_quarter(session=session, as_of=as_of)
+        sections = review_sections(session=session, period=quarter, as_of=as_of)
     return quarterly_pact_review(session=session, as_of=as_of, period=period, sections=sections)

@@ -12,6 +12,7 @@ from leadpact.insights.metrics import Period
 from leadpact.insights.reports.blocks import Column, Figure, Figures, Report, Section, Table, table_from_frame
 from leadpact.insights.reports.charts import bar_chart
 from leadpact.insights.reports.common import subtitle
+from leadpact.insights.reports.labels import labelled_frames
 
 WHO = {"name": Column("Person"), "company": Column("Company"), "tier": Column("Tier"), "rep": Column("Rep"),
        "team": Column("Team")}
@@ -41,9 +42,9 @@ def _per_day(handoffs: pl.DataFrame, period: Period) -> tuple[list[str], list[fl
 def weekly_review(*, session: Session, as_of: datetime, period: Period | None = None,
                   risk_within: timedelta = timedelta(hours=4), stuck_after_days: int = 14) -> Report:
     """Return the weekly pipeline review for the seven days up to `as_of` (or `period`)."""
-    period = period or metrics.trailing_week(as_of)
+    period = period or metrics.latest_week(session=session, as_of=as_of)
     promised = metrics.commitment(session=session)
-    frames = metrics.read_frames(session=session, period=period, as_of=as_of)
+    frames = labelled_frames(metrics.read_frames(session=session, period=period, as_of=as_of), session=session)
     total = metrics.figures(frames.leads, frames.handoffs, as_of=as_of)
     risks = metrics.sla_risks(session=session, as_of=as_of, within=risk_within)
     late = metrics.feedback_overdue(session=session, as_of=as_of)
