@@ -69,9 +69,8 @@ def months_with_data(*, session: Session) -> list[str]:
 
 
 def default_period(*, session: Session, now: datetime) -> Period:
-    """The latest month with data (this month in an empty workspace)."""
-    months = months_with_data(session=session)
-    return metrics.parse_period(months[0], as_of=now) if months else metrics.month_of(now)
+    """The latest month with data (this month in an empty workspace), as every metric and report defaults."""
+    return metrics.latest_month(session=session, as_of=now)
 
 
 def _within(frames: Frames, period: Period) -> Frames:
