@@ -86,7 +86,7 @@ def _rep_names(session: Session, rep_ids: set[int]) -> dict[int, str]:
     if not rep_ids:
         return {}
     rows = session.execute(select(Rep.id, User.name).join(User, User.id == Rep.user_id).where(Rep.id.in_(rep_ids)))
-    return dict(rows.tuples().all())
+    return {rep_id: name for rep_id, name in rows}
 
 
 def account_page(*, session: Session, account: Account, visible: Visible) -> AccountPage:
