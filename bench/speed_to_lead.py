@@ -60,12 +60,8 @@ def serve(port: int) -> None:
     import uvicorn
 
     from leadpact.app import create_app
-    from leadpact.handoff import start_handoffs
-    from leadpact.worker import start_embedded_worker
 
-    app = create_app()
-    start_handoffs()  # idempotent: a no-op once the app factory wires it
-    start_embedded_worker(app)  # likewise
+    app = create_app()  # the composition root: live evaluation, handoffs and the embedded worker
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from leadpact import clock as clock_module
 from leadpact import db as db_module
 from leadpact.config import get_settings
+from leadpact.wiring import Wiring, wired
 
 SERVER_URL = os.environ.get("LEADPACT_TEST_DATABASE_URL", "")
 _template: dict[str, str] = {}
@@ -147,12 +149,20 @@ def write_key(database_url: str) -> str:
     return secret
 
 
-@pytest.fixture(autouse=True)
-def _fresh_hooks() -> Iterator[None]:
-    """Live evaluation and handoffs are process-wide hooks: each test starts and ends without them."""
-    from leadpact.engine import stop_live_evaluation
-    from leadpact.handoff import stop_handoffs
+def background_wiring() -> Wiring:
+    """The standard wiring without live evaluation and handoffs: what a test runs with unless it asks for the whole
+    loop (the `live` fixtures install `standard_wiring()`)."""
+    from leadpact.composition import standard_wiring
 
-    yield
-    stop_handoffs()
-    stop_live_evaluation()
+    return replace(standard_wiring(), people_changed=(), engine_moved=())
+
+
+@pytest.fixture(autouse=True)
+def wiring() -> Iterator[Wiring]:
+    """Each test runs with `background_wiring()` installed, and ends with the wiring it found and no cached live
+    engine (the wiring is process-wide: an app or a CLI command the test runs installs its own)."""
+    from leadpact.engine import forget_live_engines
+
+    with wired(background_wiring()) as current:
+        yield current
+    forget_live_engines()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
-from leadpact import __version__
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from leadpact import __version__, operations, telemetry
 from leadpact.collector import tune_for_serving
+from leadpact.composition import standard_wiring
+from leadpact.config import get_settings
 from leadpact.crm.views import router as crm_router
-from leadpact.engine import start_live_evaluation
+from leadpact.db import fold_log
 from leadpact.feedback.views import people_router as outcomes_router
 from leadpact.feedback.views import router as feedback_router
-from leadpact.handoff import start_handoffs
 from leadpact.handoff.views import people_router as missing_router
 from leadpact.handoff.views import router as handoffs_router
 from leadpact.ingest.views import router as tracking_router
@@ -18,11 +24,13 @@ from leadpact.insights.reports.views import router as insights_router
 from leadpact.outbox.views import router as outbox_router
 from leadpact.pact.views import router as pacts_router
 from leadpact.web import install_web
+from leadpact.wiring import install
 from leadpact.worker import start_embedded_worker
 
 
 def create_app() -> FastAPI:
-    """Build the leadpact HTTP application."""
+    """Build the leadpact HTTP application (the composition root of the API process and its embedded worker)."""
+    install(standard_wiring())
     app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.")
     app.include_router(tracking_router)
     app.include_router(pacts_router)
@@ -34,20 +42,31 @@ def create_app() -> FastAPI:
     app.include_router(outbox_router)
     app.include_router(crm_router)
     install_web(app)
-    start_live_evaluation()
-    start_handoffs()
+    operations.attach(app)  # /healthz, /readyz, /metrics; request ids, metrics and the access log
     start_embedded_worker(app)
-
-    @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
-        """Tell a load balancer the process is up."""
-        return {"status": "ok"}
-
+    _fold_log_at_shutdown(app)
     return app
 
 
+def _fold_log_at_shutdown(app: FastAPI) -> None:
+    """When the server stops (after its worker), fold a SQLite write-ahead log into the database file."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: Any) -> AsyncIterator[Any]:
+        try:
+            async with inner(served) as state:
+                yield state
+        finally:
+            await run_in_threadpool(fold_log)
+
+    app.router.lifespan_context = lifespan
+
+
 def serving_app() -> FastAPI:
-    """The application as `leadpact serve` runs it in each process, with the collector tuned for serving."""
+    """The application as `leadpact serve` runs it in each process: JSON logs to stderr, the collector tuned."""
+    settings = get_settings()
+    telemetry.configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     app = create_app()
     tune_for_serving()
     return app

@@ -8,7 +8,12 @@ threshold, with PASSIVE checkpoints that never block a writer; sqlite3 releases 
 A busy writer never finds the log fully copied when it begins, so SQLite would never start the log over and it
 would grow without end (measured: 480 MB in 20 s of ingest), slowing every read that consults it. So once the
 copy has caught up, the thread takes the ingest writer lock for the moment it needs to copy the last frames and
-restart the log."""
+restart the log.
+
+A file is watched from the moment its engine is made, usually before SQLite has created it: a file not there yet
+is waited for, and only a file that was there and is gone is forgotten (forgetting the first kind left a whole
+demo's 550 MB in the log, the database file never written). When a run ends (`leadpact demo`, `leadpact serve`
+shutting down) `fold` copies the log into the database and truncates it, leaving the database file whole."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ WAL_BYTES = 128 * 1024 * 1024
 INTERVAL = 0.25  # seconds between looks at the log sizes
 
 _files: dict[str, sqlite3.Connection | None] = {}
+_seen: set[str] = set()  # files that have existed: one of these missing was removed, not yet created
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
@@ -46,8 +52,10 @@ def checkpoint_all() -> None:
         paths = list(_files)
     for path in paths:
         if not Path(path).exists():
-            _forget(path)
+            if path in _seen:
+                _forget(path)
             continue
+        _seen.add(path)
         wal = Path(path + "-wal")
         try:
             size = wal.stat().st_size
@@ -65,6 +73,28 @@ def checkpoint_all() -> None:
         except sqlite3.Error:
             # A file being replaced or a busy schema: reconnect and try again on the next round.
             _close(path)
+
+
+def fold(database: str | None = None, *, timeout: float = 60.0) -> dict[str, int]:
+    """Copy the whole log of `database` (default: every watched file) into the database file and truncate the
+    log to nothing, waiting up to `timeout` seconds for readers and writers; return each log's size after."""
+    with _lock:
+        paths = [str(Path(database).resolve())] if database else list(_files)
+    left = {}
+    for path in paths:
+        if not Path(path).exists():
+            continue
+        try:
+            connection = sqlite3.connect(path, timeout=timeout)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            pass  # a file being removed, or a writer that outlasted the wait: the log stays for the next run
+        wal = Path(path + "-wal")
+        left[path] = wal.stat().st_size if wal.exists() else 0
+    return left
 
 
 def _page_size(connection: sqlite3.Connection) -> int:
@@ -90,6 +120,7 @@ def _close(path: str) -> None:
 def _forget(path: str) -> None:
     with _lock:
         connection = _files.pop(path, None)
+        _seen.discard(path)
     if connection is not None:
         connection.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     dedup_window_days: int = 30
     anonymous_retention_days: int = 180
     data_dir: Path = Path(".")
+    # `leadpact serve` and `leadpact worker` log to stderr at this level and above, as JSON lines (or text).
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
 
 
 @lru_cache

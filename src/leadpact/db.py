@@ -139,6 +139,14 @@ def make_engine(url: str | None = None) -> Engine:
     )
 
 
+def fold_log(engine: Engine | None = None) -> None:
+    """At the end of a run, fold a SQLite file's write-ahead log into the database file (PostgreSQL: nothing)."""
+    engine = engine or get_engine()
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+        checkpoints.fold(database)
+
+
 def json_text(value: Any) -> str:
     """A JSON document as the database stores it (orjson: several times faster than the standard library on the
     event documents ingest writes)."""

@@ -1,7 +1,8 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
-from leadpact.crm.models import CrmConnection, CrmLink
+from leadpact.crm.models import CrmConnection, CrmLink, CrmWebhookSignature
 from leadpact.db import Base
+from leadpact.enrichment.models import AccountEnrichment, Firmographic
 from leadpact.handoff.models import Handoff, Opportunity
 from leadpact.ingest.models import Event
 from leadpact.keys.models import ApiKey
@@ -14,13 +15,16 @@ from leadpact.sla.models import Timer
 
 __all__ = [
     "Account",
+    "AccountEnrichment",
     "CrmConnection",
     "CrmLink",
+    "CrmWebhookSignature",
     "ApiKey",
     "Base",
     "ContentAsset",
     "Evaluation",
     "Event",
+    "Firmographic",
     "Handoff",
     "Identity",
     "NotificationChannel",

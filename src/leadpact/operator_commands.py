@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import typer
 
@@ -38,7 +41,10 @@ def serve(
     import uvicorn
 
     migrate(get_engine())
-    # By import path, so that each worker process builds its own application.
+    if workers > 1:
+        share_metrics_between_processes()
+    # By import path, so that each worker process builds its own application. The processes log through leadpact's
+    # own JSON lines (LEADPACT_LOG_FORMAT), uvicorn's messages included; requests are logged by the app itself.
     uvicorn.run(
         "leadpact.app:serving_app",
         factory=True,
@@ -46,8 +52,28 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        log_config=None,
         access_log=False,
+        # A server process is started by spawning: it imports the whole CLI before it can answer the supervisor's
+        # first ping, which takes longer than uvicorn's 5 s on a busy machine; restarted for that, it never comes up.
+        timeout_worker_healthcheck=60,
     )
+
+
+def share_metrics_between_processes() -> str:
+    """Point every server process's Prometheus counters at one directory (the client's multiprocess mode) so
+    `/metrics` adds them up whichever process answers; keep the operator's PROMETHEUS_MULTIPROC_DIR if set."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    else:
+        directory = tempfile.mkdtemp(prefix="leadpact-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    # Counts a previous run left would be added to this one's: remove them (the client's own files only).
+    for kind in ("counter", "gauge", "histogram", "summary"):
+        for stale in Path(directory).glob(f"{kind}_*.db"):
+            stale.unlink()
+    return directory
 
 
 def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:

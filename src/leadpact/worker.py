@@ -11,21 +11,22 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from leadpact.clock import Clock, get_clock
-from leadpact.outbox.delivery import any_due, deliver_due, deliver_one, record_outcomes, release, still_leased
+from leadpact.crm import KIND as CRM
+from leadpact.crm import PushReport, deliver_due_pushes
+from leadpact.outbox.delivery import deliver_due, deliver_one, record_outcomes, worker_leases
 from leadpact.outbox.express import ExpressLane, close_lane, open_lane
+from leadpact.outbox.leases import Leases, any_due, release, still_leased
 from leadpact.outbox.service import enqueued_signal
 from leadpact.outbox.settings import get_outbox_settings
 from leadpact.sla.timers import fire_due_timers
 
 log = logging.getLogger("leadpact.worker")
-# Domains whose import registers an outbox transport: a worker must load them or their rows would wait.
-PLUGINS = ("leadpact.crm",)
 # A backlog of timers (after downtime) is fired in slices, so the outbox is served between them.
 TIMERS_PER_PASS = 200
 
@@ -55,33 +56,27 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def load_plugins() -> None:
-    """Import the domains that register outbox transports (the CRM's `crm` kind), when installed."""
-    import importlib
-
-    for module in PLUGINS:
-        try:
-            importlib.import_module(module)
-        except ImportError as error:
-            log.warning("outbox transports of %s not loaded: %s", module, error)
-
-
 def work_once(
-    *, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTotals | None = None, lane: ExpressLane | None = None
+    *, engine: Engine, clock: Clock, worker_id: str, totals: WorkerTotals | None = None,
+    lane: ExpressLane | None = None, leases: Leases | None = None,
 ) -> int:
     """Record what the express lane sent, fire the due timers, then deliver one batch of the outbox; return how many
-    outcomes, timers and rows were handled."""
+    outcomes, timers and rows were handled. The rows claimed are held under `leases` (the worker's own, renewed
+    while it runs), or under leases renewed for this pass."""
+    if leases is None:
+        own = worker_leases(engine=engine, worker_id=worker_id, now=clock.now)
+        with own.renewing():
+            return work_once(engine=engine, clock=clock, worker_id=worker_id, totals=totals, lane=lane, leases=own)
     totals = totals if totals is not None else WorkerTotals()
-    recorded = record_express(engine=engine, lane=lane, worker_id=worker_id, totals=totals) if lane else 0
+    recorded = record_express(engine=engine, lane=lane, totals=totals) if lane else 0
     # Timers first: a breach's notification is enqueued by its timer and can then go out in the same pass.
     fired = fire_due_timers(engine=engine, now=clock.now(), worker_id=worker_id, limit=TIMERS_PER_PASS)
     # CRM pushes go first and in batches (a few requests for many handoffs); the rest goes row by row.
-    from leadpact.crm.delivery import PushReport, deliver_due_pushes
-
     # Asked only when one is due: the batched claim is a write, and an idle pass should take no write lock.
-    due = any_due(engine=engine, now=clock.now(), kind="crm")
-    pushes = deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock) if due else PushReport()
-    report = deliver_due(engine=engine, now=clock.now(), worker_id=worker_id, clock=clock)
+    due = any_due(engine=engine, now=clock.now(), kind=CRM)
+    pushes = (deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock, leases=leases) if due
+              else PushReport())
+    report = deliver_due(engine=engine, now=clock.now(), worker_id=worker_id, clock=clock, leases=leases)
     totals.passes += 1
     totals.timers_fired += fired
     totals.delivered += report.delivered + pushes.delivered
@@ -92,20 +87,23 @@ def work_once(
     return recorded + fired + pushes.claimed + report.claimed
 
 
-def record_express(*, engine: Engine, lane: ExpressLane, worker_id: str, totals: WorkerTotals) -> int:
+def record_express(*, engine: Engine, lane: ExpressLane, totals: WorkerTotals) -> int:
     """Record the outcomes of what the express lane sent, in one transaction; return how many."""
     outcomes = lane.drain_outcomes()
     if not outcomes:
         return 0
     try:
         states = record_outcomes(engine=engine, outcomes=[(o.delivery, o.error, o.at) for o in outcomes],
-                                 worker_id=worker_id, settings=get_outbox_settings())
+                                 worker_id=lane.worker_id, settings=get_outbox_settings())
     except Exception:
-        # Unrecorded, the rows stay leased and pending: after the lease a claim sends them again under the same
-        # idempotency key, which the receivers drop.
-        log.exception("worker %s: could not record %s express deliveries", worker_id, len(outcomes))
+        # Unrecorded, the rows stay leased and pending: no longer renewed, their lease lapses and a claim sends them
+        # again under the same idempotency key, which the receivers drop.
+        log.exception("worker %s: could not record %s express deliveries", lane.worker_id, len(outcomes))
         totals.failures += 1
         return 0
+    finally:
+        if lane.leases is not None:
+            lane.leases.let_go([o.delivery for o in outcomes])
     totals.delivered += states.count("delivered")
     totals.retried += states.count("pending")
     totals.dead += states.count("dead")
@@ -128,53 +126,64 @@ def run_worker(
 ) -> WorkerTotals:
     """Work timers and the outbox until `stop_event` is set (or, with `once`, until nothing is due); return totals.
 
+    The rows it claims are held under short leases renewed on a thread while it runs (`leadpact.outbox.leases`).
     With `express`, notifications this process commits are sent at once by a second thread, with no poll and no
-    claim (`leadpact.outbox.express`); this loop records their outcomes and does everything else."""
+    claim (`leadpact.outbox.express`); this loop records their outcomes and does everything else. The transports
+    and listeners are the installed wiring's (the app factory or the CLI installs it)."""
     worker_id = worker_id or new_worker_id()
-    load_plugins()
-    if express and not once:
-        return _with_express_lane(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
-                                  stop_event=stop_event)
-    return _loop(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
-                 stop_event=stop_event, once=once, lane=None)
+    leases = worker_leases(engine=engine, worker_id=worker_id, now=clock.now)
+    with leases.renewing():
+        if express and not once:
+            return _with_express_lane(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
+                                      stop_event=stop_event, leases=leases)
+        return _loop(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
+                     stop_event=stop_event, once=once, lane=None, leases=leases)
 
 
 def _with_express_lane(
-    *, engine: Engine, clock: Clock, poll_interval: float, worker_id: str, stop_event: threading.Event
+    *, engine: Engine, clock: Clock, poll_interval: float, worker_id: str, stop_event: threading.Event,
+    leases: Leases,
 ) -> WorkerTotals:
-    lane = open_lane(worker_id=worker_id, engine=engine, now=clock.now, wake=enqueued_signal(),
-                     lease=timedelta(seconds=get_outbox_settings().outbox_lease_seconds))
+    # The lane holds its rows under a name of its own: a row whose lane lease lapsed (a long transaction wrote it)
+    # and that this worker's loop claimed meanwhile is then no longer the lane's to send, and is sent once.
+    lane_leases = worker_leases(engine=engine, worker_id=f"{worker_id}:express", now=clock.now)
+    lane = open_lane(worker_id=lane_leases.worker_id, engine=engine, now=clock.now, wake=enqueued_signal(),
+                     lease=lane_leases.lease, leases=lane_leases)
     sender = threading.Thread(
         target=lane.run, name="leadpact-express",
-        args=(deliver_one, lambda found: still_leased(engine=engine, deliveries=found, worker_id=worker_id)),
+        args=(deliver_one, lambda found: still_leased(engine=engine, deliveries=found, worker_id=lane.worker_id)),
         daemon=True,
     )
-    sender.start()
-    try:
-        totals = _loop(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
-                       stop_event=stop_event, once=False, lane=lane)
-    finally:
-        close_lane(lane)
-        lane.stop()
-        sender.join(30)
+    with lane_leases.renewing():
+        sender.start()
         try:
-            record_express(engine=engine, lane=lane, worker_id=worker_id, totals=WorkerTotals())
-            # Rows handed over but not sent: their leases go back so any worker sends them now, not after it.
-            release(engine=engine, deliveries=lane.unsent(), worker_id=worker_id)
-        except Exception:
-            log.exception("worker %s: express lane not wound down; its rows wait for their leases", worker_id)
+            totals = _loop(engine=engine, clock=clock, poll_interval=poll_interval, worker_id=worker_id,
+                           stop_event=stop_event, once=False, lane=lane, leases=leases)
+        finally:
+            close_lane(lane)
+            lane.stop()
+            sender.join(30)
+            try:
+                record_express(engine=engine, lane=lane, totals=WorkerTotals())
+                # Rows handed over but not sent: their leases go back so any worker sends them now, not after it.
+                unsent = lane.unsent()
+                release(engine=engine, deliveries=unsent, worker_id=lane.worker_id)
+                lane_leases.let_go(unsent)
+            except Exception:
+                log.exception("worker %s: express lane not wound down; its rows wait for their leases", worker_id)
     return totals
 
 
 def _loop(
     *, engine: Engine, clock: Clock, poll_interval: float, worker_id: str, stop_event: threading.Event, once: bool,
-    lane: ExpressLane | None,
+    lane: ExpressLane | None, leases: Leases,
 ) -> WorkerTotals:
     totals = WorkerTotals()
     wake = enqueued_signal()
     while not stop_event.is_set():
         try:
-            handled = work_once(engine=engine, clock=clock, worker_id=worker_id, totals=totals, lane=lane)
+            handled = work_once(engine=engine, clock=clock, worker_id=worker_id, totals=totals, lane=lane,
+                                leases=leases)
         except Exception:
             # A database blip must not end the worker: log, wait a poll, try again.
             totals.failures += 1

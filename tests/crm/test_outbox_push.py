@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from leadpact.crm import deliver_due_pushes, enqueue_push
 from leadpact.db import session_scope
-from leadpact.outbox import OutboxMessage
+from leadpact.outbox import Leases, OutboxMessage
 from leadpact.outbox.delivery import deliver_due
+from leadpact.outbox.settings import get_outbox_settings
 from tests.crm.factories import make_handoffs, sales_rep
 
 CHILD = "from leadpact.crm import deliver_due_pushes; deliver_due_pushes(worker_id='doomed')"
@@ -113,3 +114,21 @@ def _counts(crm, state):
     if crm == "hubspot":
         return tuple(len(state.records(kind)) for kind in ("contacts", "notes", "tasks"))
     return tuple(len(state.records[kind]) for kind in ("Lead", "Note", "Task"))
+
+
+def test_pushes_a_live_worker_holds_stay_its_own_and_a_dead_ones_are_taken_within_a_lease(crm_tables, hubspot_env,
+                                                                                          clock):
+    """CRM pushes use the outbox's one lease protocol: renewed while their worker lives, free a lease after it dies."""
+    ids = make_handoffs(3, rep_id=sales_rep())
+    queue("hubspot", ids, clock.now())
+    lease = timedelta(seconds=get_outbox_settings().outbox_lease_seconds)
+    holder = Leases(engine=crm_tables, worker_id="holder", lease=lease, now=clock.now)
+    assert len(holder.claim(limit=100, kind="crm")) == 3
+    for _ in range(6):  # two leases' worth of a slow push, renewed as it goes
+        clock.advance(lease / 3)
+        holder.renew()
+        assert deliver_due_pushes(worker_id="heir", clock=clock).claimed == 0
+    clock.advance(lease + timedelta(seconds=1))  # the holder died: its leases lapse, unrenewed
+    report = deliver_due_pushes(worker_id="heir", clock=clock)
+    assert (report.claimed, report.delivered) == (3, 3)
+    assert rows() == {("delivered", 1, None)}

@@ -57,9 +57,12 @@ def test_a_status_change_in_hubspot_comes_back_by_webhook_as_acceptance_and_stop
     events = [w.body for w in hubspot_env.portal.webhooks]
     with webhook_server() as server:
         response = post_events(server, events, secret="app-secret", sent_at=clock.now())
-        replay = post_events(server, events, secret="app-secret", sent_at=clock.now())  # HubSpot retries
+        replay = post_events(server, events, secret="app-secret", sent_at=clock.now())  # the same request again
+        # HubSpot's own retry is a new request: a later timestamp, so a new signature
+        retry = post_events(server, events, secret="app-secret", sent_at=clock.now() + timedelta(seconds=30))
     assert response.json() == {"changes": 1, "applied": 1, "skipped": 0}
-    assert replay.status_code == 200
+    assert replay.status_code == 401 and "already received (a replay)" in replay.json()["detail"]
+    assert retry.status_code == 200
     handoff, person, timers = state(handed_off)
     assert (handoff.state, person.status) == ("accepted", "accepted")
     assert (handoff.first_touch_at, handoff.first_touch_source) == (NOW + timedelta(minutes=9), "hubspot")

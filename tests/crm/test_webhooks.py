@@ -6,6 +6,7 @@ import json
 import logging
 from datetime import timedelta
 
+import httpx
 import pytest
 from hubspot.utils.signature import Signature
 
@@ -90,7 +91,9 @@ def test_the_endpoint_refuses_wrong_and_expired_signatures(crm_tables, hubspot_e
     with webhook_server() as server:
         response = post_events(server, events, secret=secret, sent_at=clock.now() - age)
     assert response.status_code == 401
-    assert response.json() == {"detail": "invalid or expired X-HubSpot-Signature-v3"}
+    reason = "does not match this request" if secret != SECRET else "is more than 5 minutes from now"
+    assert response.json()["detail"].startswith("invalid or expired X-HubSpot-Signature-v3: ")
+    assert reason in response.json()["detail"]
     assert any("HubSpot webhook refused" in r.getMessage() for r in caplog.records)
     assert hubspot_env.portal.log == []  # nothing was read on the strength of an unverified request
 
@@ -102,3 +105,57 @@ def test_a_webhook_that_is_not_json_is_a_bad_request(crm_tables, hubspot_env, cl
                    for body in ("not json", json.dumps({"not": "an array"}))]
     assert [a.status_code for a in answers] == [400, 400]
     assert "not JSON" in answers[0].json()["detail"] and "array" in answers[1].json()["detail"]
+
+
+@pytest.mark.parametrize(("header", "value", "reason"), [
+    ("X-HubSpot-Signature-v3", "é".encode(), "must be base64 (ASCII) text"),
+    ("X-HubSpot-Signature-v3", b"\xff\xfe", "must be base64 (ASCII) text"),
+    ("X-HubSpot-Request-Timestamp", "١٧٩٦٨٠٠٠٠٠٠٠٠".encode(), "must be epoch milliseconds"),  # Arabic-Indic digits
+    ("X-HubSpot-Request-Timestamp", b"9" * 40, "must be epoch milliseconds"),
+])
+def test_a_non_ascii_or_overlong_header_is_a_401_with_its_reason(crm_tables, hubspot_env, clock, header, value,
+                                                                 reason):
+    with webhook_server() as server:
+        headers: dict[str, str | bytes] = dict(signed_headers(SECRET, BODY, clock.now(), uri=server.url + WEBHOOK_PATH))
+        headers[header] = value
+        response = httpx.post(server.url + WEBHOOK_PATH, content=BODY, headers=headers, timeout=30)
+    assert response.status_code == 401, response.text
+    assert reason in response.json()["detail"] and header in response.json()["detail"]
+
+
+def test_a_replayed_request_is_refused_by_every_process(crm_tables, hubspot_env, clock, monkeypatch):
+    from leadpact.crm import push_handoffs
+
+    make_handoffs(1, rep_id=sales_rep())
+    push_handoffs(connector=hubspot_env.connector(), handoff_ids=[1])
+    body = json.dumps(status_event(hubspot_env, "ATTEMPTED_TO_CONTACT"))
+    # Two servers on one database stand for two processes, behind the one public URL HubSpot signs.
+    monkeypatch.setenv("LEADPACT_HUBSPOT_WEBHOOK_URL", WEBHOOK_URL)
+    headers = signed_headers(SECRET, body, clock.now(), uri=WEBHOOK_URL)
+    with webhook_server() as first, webhook_server() as second:
+        answers = [post_raw(server, body, headers) for server in (first, second, first)]
+        clock.advance(timedelta(minutes=4))
+        answers.append(post_raw(second, body, headers))
+        fresh = signed_headers(SECRET, body, clock.now(), uri=WEBHOOK_URL)  # HubSpot's own retry: a new signature
+        answers.append(post_raw(second, body, fresh))
+    assert [a.status_code for a in answers] == [200, 401, 401, 401, 200], [a.text for a in answers]
+    assert all("already received (a replay)" in a.json()["detail"] for a in answers[1:4])
+
+
+def test_signatures_are_forgotten_after_twice_the_window(crm_tables, clock):
+    from sqlalchemy import func, select
+
+    from leadpact.crm.models import CrmWebhookSignature
+    from leadpact.crm.replays import first_receipt
+    from leadpact.db import session_scope
+
+    window = timedelta(minutes=5)
+    with session_scope() as session:
+        assert first_receipt(session=session, crm="hubspot", signature="a", window=window, now=clock.now())
+        assert not first_receipt(session=session, crm="hubspot", signature="a", window=window, now=clock.now())
+        assert first_receipt(session=session, crm="salesforce", signature="a", window=window, now=clock.now())
+    clock.advance(timedelta(minutes=10, seconds=1))
+    with session_scope() as session:
+        assert first_receipt(session=session, crm="hubspot", signature="b", window=window, now=clock.now())
+        kept = session.scalars(select(CrmWebhookSignature.signature)).all()
+        assert kept == ["b"] and session.scalar(select(func.count()).select_from(CrmWebhookSignature)) == 1

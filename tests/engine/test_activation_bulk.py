@@ -4,6 +4,9 @@ and people who do not, with the people it cannot decide handed to the live evalu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import orjson
@@ -12,7 +15,7 @@ from sqlalchemy import select, update
 
 from leadpact.db import session_scope
 from leadpact.demo import STARTING_PACT_PATH, generate_company
-from leadpact.engine import on_moved, reevaluate_all, remove_moved_listener
+from leadpact.engine import reevaluate_all
 from leadpact.engine.activation import decide_range
 from leadpact.engine.inputs import CatalogCache
 from leadpact.engine.outcome import evaluation_row, reasons
@@ -21,6 +24,7 @@ from leadpact.lifecycle.models import Transition
 from leadpact.pact import compile_pact, load_pact
 from leadpact.pact.models import Evaluation, PactVersion
 from leadpact.people.models import Account, ContentAsset, Person
+from leadpact.wiring import installed, wired
 
 NOW = datetime(2026, 10, 31, tzinfo=UTC)
 COMPETITORS = ["pipewise.io", "querylane.com"]  # the starting pact's list
@@ -28,6 +32,13 @@ STARTING = STARTING_PACT_PATH.read_text()
 # A second version: a lower MQL bar and tighter grades, so some people move again and most do not.
 SECOND = STARTING.replace("{score: engagement, op: gte, value: 40}", "{score: engagement, op: gte, value: 25}") \
     .replace("grades: {A: 25, B: 15, C: 5, D: 0}", "grades: {A: 30, B: 20, C: 10, D: 0}")
+
+
+@contextmanager
+def listening(*listeners) -> Iterator[None]:
+    """Run the block with these (listener, statuses) pairs as the engine's only listeners."""
+    with wired(replace(installed(), engine_moved=listeners)):
+        yield
 
 
 @pytest.fixture
@@ -124,9 +135,7 @@ def test_listeners_hear_of_every_move_with_the_live_evaluation(company):
     def listener(session, person, source, target, evaluation, now):
         heard.append((person.id, source, target, evaluation))  # the whole Evaluation: route, criteria, all
 
-    on_moved(listener)
-    try:
-        with session_scope() as session:
+    with listening((listener, None)), session_scope() as session:
             version = activate(session, STARTING, 1)
             nested = session.begin_nested()
             reevaluate_all(session=session, version=version, now=NOW, vectorised=False)
@@ -139,8 +148,6 @@ def test_listeners_hear_of_every_move_with_the_live_evaluation(company):
             assert summary["people_moved"] == len(heard) > 0 and summary["evaluated_live"] < len(heard) // 10
             assert len({h[3].route.rule for h in heard if h[3].route}) > 1  # routes told apart
             assert {h[2] for h in heard} >= {"mql", "needs_context", "engaged"}
-    finally:
-        remove_moved_listener(listener)
 
 
 def test_a_listener_hears_only_of_moves_into_the_statuses_it_names(company):
@@ -153,28 +160,46 @@ def test_a_listener_hears_only_of_moves_into_the_statuses_it_names(company):
     def listen_qualified(session, person, source, target, evaluation, now):
         qualified.append((person.id, source, target, evaluation))
 
-    on_moved(listen_all)
-    on_moved(listen_qualified, targets=("mql", "hot"))
-    try:
-        with session_scope() as session:
-            reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
-        assert {h[2] for h in everything} >= {"mql", "needs_context", "engaged"}
-        assert qualified == [h for h in everything if h[2] in ("mql", "hot")] and qualified
-        # Alone, the narrow listener still hears the same moves, with the same evaluations.
-        remove_moved_listener(listen_all)
-        with session_scope() as session:
-            session.execute(update(PactVersion).where(PactVersion.version == 1).values(state="retired"))
-            session.execute(update(Person).values(status="anonymous"))
-        heard_before, qualified[:] = list(qualified), []
-        with session_scope() as session:
-            reevaluate_all(session=session, version=activate(session, STARTING, 2), now=NOW)
-        assert [(h[0], h[2], h[3].status) for h in qualified] == [(h[0], h[2], h[3].status) for h in heard_before]
-    finally:
-        remove_moved_listener(listen_all)
-        remove_moved_listener(listen_qualified)
+    with listening((listen_all, None), (listen_qualified, frozenset(("mql", "hot")))), session_scope() as session:
+        reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
+    assert {h[2] for h in everything} >= {"mql", "needs_context", "engaged"}
+    assert qualified == [h for h in everything if h[2] in ("mql", "hot")] and qualified
+    # Alone, the narrow listener still hears the same moves, with the same evaluations.
+    with session_scope() as session:
+        session.execute(update(PactVersion).where(PactVersion.version == 1).values(state="retired"))
+        session.execute(update(Person).values(status="anonymous"))
+    heard_before, qualified[:] = list(qualified), []
+    with listening((listen_qualified, frozenset(("mql", "hot")))), session_scope() as session:
+        reevaluate_all(session=session, version=activate(session, STARTING, 2), now=NOW)
+    assert [(h[0], h[2], h[3].status) for h in qualified] == [(h[0], h[2], h[3].status) for h in heard_before]
 
 
 def test_activation_with_nobody_open_reads_nothing(database_url):
     with session_scope() as session:
         summary = reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
     assert (summary["people_evaluated"], summary["people_moved"], summary["evaluated_live"]) == (0, 0, 0)
+
+
+def test_listeners_hear_of_people_left_awaiting_a_handoff_alike_in_bulk_and_person_by_person(company):
+    """People already in mql or hot whom a new version does not move on are told of as a move from their status to
+    itself (how a lead stranded there without a handoff gets one): the same people, with the same evaluations,
+    whichever way activation evaluates them."""
+    with listening(), session_scope() as session:  # nobody listens: the first version leaves people in mql
+        reevaluate_all(session=session, version=activate(session, STARTING, 1), now=NOW)
+        session.execute(update(PactVersion).where(PactVersion.version == 1).values(state="retired"))
+    heard: list[tuple] = []
+
+    def listener(session, person, source, target, evaluation, now):
+        heard.append((person.id, source, target, evaluation))
+
+    with listening((listener, frozenset(("mql", "hot")))), session_scope() as session:
+        version = activate(session, SECOND, 2)
+        nested = session.begin_nested()
+        reevaluate_all(session=session, version=version, now=NOW, vectorised=False)
+        per_person = list(heard)
+        nested.rollback()
+        heard.clear()
+        reevaluate_all(session=session, version=version, now=NOW)
+    staying = [h for h in heard if h[1] == h[2]]
+    assert staying and {h[1] for h in staying} <= {"mql", "hot"}
+    assert heard == sorted(per_person, key=lambda h: h[0])

@@ -3,20 +3,23 @@ records why, and agrees with a from-scratch evaluation and with the offline `lea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from leadpact.composition import standard_wiring
 from leadpact.db import session_scope
-from leadpact.engine import reevaluate_all, start_live_evaluation, stop_live_evaluation
+from leadpact.engine import reevaluate_all
 from leadpact.engine.inputs import CatalogCache, account_facts, load_histories, person_facts
 from leadpact.ingest.service import ingest_messages, parse_batch
 from leadpact.lifecycle import history
 from leadpact.pact import compile_pact, evaluate, load_pact, read_messages, resolve
 from leadpact.pact.models import Evaluation, PactVersion
 from leadpact.people.models import ContentAsset, Person
+from leadpact.wiring import wired
 
 NORTHWIND = (Path(__file__).parents[2] / "examples" / "northwind.yaml").read_text()
 NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
@@ -24,9 +27,8 @@ NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def live(database_url):
-    start_live_evaluation()
-    yield
-    stop_live_evaluation()
+    with wired(replace(standard_wiring(), engine_moved=())):  # live evaluation, no handoffs
+        yield
 
 
 def activate_directly(session, source=NORTHWIND, version=1):

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from leadpact.composition import standard_wiring
 from leadpact.db import session_scope
-from leadpact.engine import start_live_evaluation, stop_live_evaluation
-from leadpact.handoff import start_handoffs, stop_handoffs
 from leadpact.ingest.service import ingest_messages, parse_batch
+from leadpact.wiring import wired
 from tests.handoff.factories import (
     NORTHWIND,
     NOW,
@@ -38,12 +38,9 @@ class World:
 
 @pytest.fixture
 def live(database_url: str) -> Iterator[None]:
-    """Live evaluation with handoffs on this test's database."""
-    start_live_evaluation()
-    start_handoffs()
-    yield
-    stop_handoffs()
-    stop_live_evaluation()
+    """Live evaluation with handoffs on this test's database: the standard wiring."""
+    with wired(standard_wiring()):
+        yield
 
 
 def build_world(*, catalog: bool = True, source: str = NORTHWIND) -> World:

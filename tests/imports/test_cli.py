@@ -145,3 +145,42 @@ def test_a_fixed_rejects_file_imports_without_its_bookkeeping_columns(app, datab
     with session_scope() as session:
         bob = session.scalar(select(Person).where(Person.email == "bob@gmail.com"))
         assert "reason" not in bob.traits and "row" not in bob.traits
+
+
+def test_a_csv_cell_over_131072_characters_rejects_its_row_and_keeps_the_others(app, database_url, clock, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(f"email,note\nann@acme.io,ok\nbob@acme.io,{'x' * 140_000}\ncy@acme.io,fine\n", encoding="utf-8")
+    result = invoke(app, "people", path, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["stored"], summary["rejections"]) == (2, [
+        {"row": 3, "reason": "column 'note' holds 140,000 characters; a cell may hold at most 131,072"}])
+    assert emails() == {"ann@acme.io", "cy@acme.io"}
+
+
+def test_an_xlsx_xml_bomb_is_refused_with_a_clear_error(app, database_url, clock, tmp_path):
+    import zipfile
+
+    good = write_xlsx(tmp_path / "good.xlsx", ["email"], ["ann@acme.io"])
+    bomb = tmp_path / "bomb.xlsx"
+    entities = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 9))
+    with zipfile.ZipFile(good) as original, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = f"<!DOCTYPE worksheet [{entities}]>".encode() + data.replace(b"ann@acme.io", b"&a8;")
+            copy.writestr(item, data)
+    result = invoke(app, "people", bomb)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: bomb.xlsx: part xl/worksheets/sheet1.xml declares a DTD")
+    assert emails() == set()
+
+
+def test_a_european_excel_export_imports_people(app, database_url, clock, tmp_path):
+    path = tmp_path / "kontakte.csv"
+    path.write_bytes("E-Mail;Vorname;Firma;Mitarbeiter\r\njürgen@müller.example;Jürgen;Müller GmbH;1.200\r\n"
+                     "anna@acme.io;Anna;Acme;50\r\n".encode("cp1252"))
+    result = invoke(app, "people", path, "--map", "Vorname=first_name", "--map", "Firma=company", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stored"] == 2
+    assert emails() == {"jürgen@müller.example", "anna@acme.io"}

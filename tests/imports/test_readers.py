@@ -72,8 +72,9 @@ def test_unknown_extension_and_missing_file_are_source_errors(tmp_path):
         open_source(tmp_path / "missing.csv")
 
 
-def test_csv_that_is_not_utf8_is_a_source_error(tmp_path):
+def test_csv_that_is_not_utf8_is_read_as_windows_1252(tmp_path):
     path = tmp_path / "p.csv"
-    path.write_bytes("email,city\na@acme.io,Zürich\n".encode("latin-1"))
-    with pytest.raises(SourceError, match="is not UTF-8 text"):
-        open_source(path)
+    path.write_bytes("email,city\na@acme.io,Zürich\n".encode("cp1252"))
+    source = open_source(path)
+    assert source.text.encoding_label == "Windows-1252"
+    assert [row.values for row in source.rows()] == [{"email": "a@acme.io", "city": "Zürich"}]

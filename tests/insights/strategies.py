@@ -29,7 +29,7 @@ OPERATOR_VALUES = {
     "number": FINITE,
     "range": st.lists(FINITE, min_size=2, max_size=2).map(sorted),
     "text": st.sampled_from(["a", "VP", "/pri", "ing", "2", "é"]),
-    "regex": st.sampled_from([r"(?i)\bstudent\b", "^VP", "a$", "[0-9]+", r"\s", "x|é"]),
+    "regex": st.sampled_from([r"(?i)\bstudent\b", "^VP", "a$", "[0-9]+", r"\s", "x|é", r"(?i)é\b", r"\bß"]),
     "nothing": st.none(),
     "list_name": st.sampled_from(["freemail", "rivals"]),
 }

@@ -61,7 +61,7 @@ def markdown_tables(text: str) -> list[list[list[str]]]:
     current: list[list[str]] | None = None
     for line in text.splitlines():
         if line.startswith("|"):
-            cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+            cells = [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
             if current is None:
                 current = []
                 tables.append(current)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DatabaseError
 from leadpact.lifecycle.service import TransitionRefused, history, move
 from leadpact.lifecycle.states import AUTOMATIC, RANK, Status, is_allowed
 from leadpact.people.models import Person
+from leadpact.wiring import installed, wired
 
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -95,8 +97,6 @@ def test_the_database_refuses_edits_to_the_audit_trail(session, statement):
 
 
 def test_listeners_hear_every_set_of_moves_and_may_add_to_their_reasons(session):
-    from leadpact.lifecycle import on_moves, remove_moves_listener
-
     heard = []
 
     def listener(listening_session, moves, at, actor):
@@ -105,17 +105,13 @@ def test_listeners_hear_every_set_of_moves_and_may_add_to_their_reasons(session)
         moves[0].reasons["noted"] = True
 
     person = new_person(session, "known")
-    on_moves(listener)
-    try:
+    with wired(replace(installed(), lifecycle_moved=(listener,))):
         move(session=session, person=person, to="mql", at=NOW, actor="user:ada@nw.example")
-    finally:
-        remove_moves_listener(listener)
     assert heard == [(True, [("known", "mql")], NOW, "user:ada@nw.example")]
     assert history(session=session, person_id=person.id)[-1].reasons == {"noted": True}
 
 
 def test_reasons_that_come_encoded_are_stored_as_they_came_unless_a_listener_reads_them(session):
-    from leadpact.lifecycle import on_moves, remove_moves_listener
     from leadpact.lifecycle.service import EncodedMove, apply_moves
 
     def listener(listening_session, moves, at, actor):
@@ -124,11 +120,8 @@ def test_reasons_that_come_encoded_are_stored_as_they_came_unless_a_listener_rea
     first, second = new_person(session, "known"), new_person(session, "known")
     moves = [EncodedMove(first.id, "known", "mql", '{"fit_score":1.5,"matched":[]}'),
              EncodedMove(second.id, "known", "mql", '{"fit_score":2}')]
-    on_moves(listener)
-    try:
+    with wired(replace(installed(), lifecycle_moved=(listener,))):
         apply_moves(session=session, moves=moves, at=NOW, pact_version=1)
-    finally:
-        remove_moves_listener(listener)
     if session.get_bind().dialect.name == "sqlite":  # JSON goes to the driver as text: stored as it came
         stored = dict(session.execute(text("SELECT person_id, reasons FROM lifecycle_transitions")).all())
         assert stored[first.id] == '{"fit_score":1.5,"matched":[]}'

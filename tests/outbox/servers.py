@@ -57,6 +57,27 @@ class Mailbox:
             return {str(m["X-Leadpact-Idempotency-Key"]): m for m in self.received}
 
 
+class StallingMailbox(Mailbox):
+    """A Mailbox whose first MAIL FROM waits (up to `hold` seconds) with no reply: a delivery caught mid-way, before
+    the message is handed over, so a worker killed meanwhile has sent nothing."""
+
+    def __init__(self, hold: float = 60.0) -> None:
+        super().__init__()
+        self.hold = hold
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+                          ) -> str:
+        if not self.stalled.is_set():
+            self.stalled.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, self.hold)
+            return "421 Service not available, closing transmission channel"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
 class SmtpServer:
     """An SMTP server on a free loopback port, delivering into a Mailbox."""
 
@@ -72,6 +93,8 @@ class SmtpServer:
     def __exit__(self, *exc: object) -> None:
         if self.mailbox.gate is not None:
             self.mailbox.gate.set()
+        if isinstance(self.mailbox, StallingMailbox):
+            self.mailbox.release.set()
         self.controller.stop()
 
 

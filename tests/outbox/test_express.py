@@ -14,9 +14,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from leadpact.outbox import OutboxMessage, enqueue, notify
-from leadpact.outbox.delivery import release
 from leadpact.outbox.express import close_lane, current_lane, open_lane
+from leadpact.outbox.leases import release
 from leadpact.outbox.service import enqueued_signal
+from leadpact.outbox.settings import get_outbox_settings
 from leadpact.outbox.transports import smtp_session
 from leadpact.worker import WorkerTotals, run_worker, work_once
 from tests.outbox.servers import wait_for
@@ -25,7 +26,8 @@ from tests.sla.factories import make_handoff, make_org
 
 @contextmanager
 def embedded_worker(engine, clock) -> Iterator[str]:
-    """A worker with its express lane, polling only once a minute: whatever arrives sooner came by the lane."""
+    """A worker with its express lane, polling only once a minute: whatever arrives sooner came by the lane; yields
+    the name the lane holds its rows under."""
     stop = threading.Event()
     thread = threading.Thread(target=run_worker, kwargs={
         "engine": engine, "clock": clock, "poll_interval": 60, "worker_id": "embedded", "stop_event": stop,
@@ -33,7 +35,7 @@ def embedded_worker(engine, clock) -> Iterator[str]:
     thread.start()
     wait_for(lambda: current_lane() is not None)
     try:
-        yield "embedded"
+        yield "embedded:express"
     finally:
         stop.set()
         enqueued_signal().set()
@@ -54,7 +56,8 @@ def test_a_committed_notification_is_written_leased_and_sent_without_a_claim(eng
         [queued] = notify(session=session, topic="handoff.created", payload={"brief": "Call Ada."}, now=clock.now(),
                           key="express", rep_id=handoff.rep_id, handoff_id=handoff.id)
         # Leased as it is written: no other worker can claim it, so only the lane can send it.
-        assert (queued.locked_by, queued.locked_until) == (worker_id, clock.now() + timedelta(seconds=300))
+        lease = timedelta(seconds=get_outbox_settings().outbox_lease_seconds)
+        assert (queued.locked_by, queued.locked_until) == (worker_id, clock.now() + lease)
         session.commit()
         wait_for(lambda: len(smtp.mailbox.received) == 1)
         wait_for(lambda: row(session, "express").state == "delivered")

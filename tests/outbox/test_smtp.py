@@ -72,6 +72,7 @@ def test_an_unreachable_smtp_server_costs_an_attempt_and_waits_with_backoff(engi
                                                                             ) -> None:
     from tests.conftest import free_port
 
+    monkeypatch.setenv("LEADPACT_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("LEADPACT_SMTP_PORT", str(free_port()))  # nothing listens there
     org = make_org(session)
     handoff = make_handoff(session, rep=org.reps[0])
@@ -88,3 +89,28 @@ def test_an_unreachable_smtp_server_costs_an_attempt_and_waits_with_backoff(engi
     assert clock.now() + timedelta(seconds=15) <= row.next_attempt_at <= clock.now() + timedelta(seconds=30)
     assert row.locked_by is None
     assert deliver_due(engine=engine, now=clock.now() + timedelta(seconds=14), worker_id="w1").claimed == 0
+
+
+def test_with_no_relay_configured_emails_wait_without_dying_and_go_once_one_is(engine, session, clock,
+                                                                              monkeypatch) -> None:
+    """The default used to be 127.0.0.1:25, where nothing usually listens: every email failed until it was dead.
+    Unconfigured, an email now waits, saying which setting to give, and goes out once a relay is set."""
+    for name in ("LEADPACT_SMTP_HOST", "LEADPACT_SMTP_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    org = make_org(session)
+    handoff = make_handoff(session, rep=org.reps[0])
+    notify(session=session, topic="handoff.created", payload={"brief": "b"}, now=clock.now(), key="k",
+           rep_id=handoff.rep_id)
+    session.commit()
+    for _ in range(12):  # more passes than the attempts an email is given
+        assert deliver_due(engine=engine, now=clock.now(), worker_id="w1").retried == 1
+        row = session.scalar(select(OutboxMessage).execution_options(populate_existing=True))
+        assert (row.state, row.attempts) == ("pending", 0)
+        assert "no SMTP relay configured: set LEADPACT_SMTP_HOST and LEADPACT_SMTP_PORT" in row.last_error
+        assert row.next_attempt_at == clock.now() + timedelta(minutes=5)
+        clock.set(row.next_attempt_at)
+    with SmtpServer() as relay:
+        monkeypatch.setenv("LEADPACT_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("LEADPACT_SMTP_PORT", str(relay.port))
+        assert deliver_due(engine=engine, now=clock.now(), worker_id="w1").delivered == 1
+        assert [m["X-Leadpact-Idempotency-Key"] for m in relay.mailbox.received] == [row.idempotency_key]

@@ -1,17 +1,23 @@
-"""The transport registry (how the CRM plugs in) and the words of each notification."""
+"""Transports as the wiring names them (how the CRM plugs in) and the words of each notification."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
-from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue, register_transport
-from leadpact.outbox import transports as transports_module
+from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue
 from leadpact.outbox.delivery import deliver_due
 from leadpact.outbox.render import render
+from leadpact.wiring import Wiring, install, installed
 
 
-def test_a_kind_without_a_transport_waits_until_one_is_registered(engine, session, clock, monkeypatch) -> None:
-    monkeypatch.setattr(transports_module, "_transports", dict(transports_module._transports))
+def with_transports(wiring: Wiring, **added) -> None:
+    """Install the test's wiring with these transports beside its own (the autouse fixture puts it back)."""
+    install(replace(wiring, transports={**wiring.transports, **added}))
+
+
+def test_a_kind_without_a_transport_waits_until_one_is_registered(engine, session, clock) -> None:
     enqueue(session=session, kind="pigeon", topic="handoff.created", destination="loft 7", payload={"n": 1},
             idempotency_key="pigeon-1", now=clock.now())
     session.commit()
@@ -21,7 +27,7 @@ def test_a_kind_without_a_transport_waits_until_one_is_registered(engine, sessio
     assert "no transport registered for kind 'pigeon'" in row.last_error
 
     carried: list[Delivery] = []
-    register_transport("pigeon", carried.append)
+    with_transports(installed(), pigeon=carried.append)
     clock.set(row.next_attempt_at)
     assert deliver_due(engine=engine, now=clock.now(), worker_id="w").delivered == 1
     [delivery] = carried
@@ -30,9 +36,7 @@ def test_a_kind_without_a_transport_waits_until_one_is_registered(engine, sessio
     assert delivery.idempotency_key == "pigeon-1"
 
 
-def test_a_permanent_failure_is_dead_at_once_and_a_transport_bug_costs_one_attempt(engine, session, clock,
-                                                                                   monkeypatch) -> None:
-    monkeypatch.setattr(transports_module, "_transports", dict(transports_module._transports))
+def test_a_permanent_failure_is_dead_at_once_and_a_transport_bug_costs_one_attempt(engine, session, clock) -> None:
 
     def refuse(delivery: Delivery) -> None:
         raise DeliveryError("the CRM says this contact was merged away", permanent=True)
@@ -40,8 +44,7 @@ def test_a_permanent_failure_is_dead_at_once_and_a_transport_bug_costs_one_attem
     def crash(delivery: Delivery) -> None:
         raise KeyError("bug")
 
-    register_transport("refusing", refuse)
-    register_transport("crashing", crash)
+    with_transports(installed(), refusing=refuse, crashing=crash)
     for kind in ("refusing", "crashing"):
         enqueue(session=session, kind=kind, topic="t", destination="d", payload={}, idempotency_key=kind,
                 now=clock.now())

@@ -79,9 +79,21 @@ CASES = [
     ("starts_with", "/pricing", "/blog/pricing", False),
     ("ends_with", ".edu", "MIT.EDU", True),
     ("ends_with", ".edu", "edu.com", False),
-    # matches is a Python regex search, case-sensitive unless the pattern says (?i)
+    # matches is an RE2 search, case-sensitive unless the pattern says (?i)
     ("matches", r"(?i)\bstudent\b", "PhD Student", True),
     ("matches", r"(?i)\bstudent\b", "students", False),
+    ("matches", r"(?i)\bstudent\b", "STUDENT/intern", True),
+    ("matches", r"(?i)straße", "STRASSE", False),
+    ("matches", r"(?i)é", "É", True),
+    ("matches", "(?i)k", "\u212a", True),  # the Kelvin sign folds to k, as Unicode says
+    # RE2, not Python's re: $ is the end of the text (re also matches before a final newline); \b, \w, \d and
+    # \s are ASCII (re counts é as a letter and ٣ as a digit)
+    ("matches", "data$", "head of data\n", False),
+    ("matches", r"\bintern\b", "éintern", True),
+    ("matches", r"\w+$", "café", False),
+    ("matches", r"\d", "\u0663", False),
+    ("matches", r"\s", "\u00a0", False),
+    ("matches", "x", "a\ud83dx", True),  # a lone surrogate in stored text is no error
     ("matches", "^VP", "vp data", False),
     ("matches", "^VP", "VP Data", True),
     ("matches", "^VP", None, False),

@@ -32,7 +32,8 @@ VALUES = {
     "number": finite,
     "range": st.lists(finite, min_size=2, max_size=2).map(sorted),
     "text": st.text(ALPHABET, min_size=1, max_size=4),
-    "regex": st.sampled_from([r"(?i)\bstudent\b", "^VP", "a$", "[0-9]+", "É", r"\s", "x|Z"]),
+    "regex": st.sampled_from([r"(?i)\bstudent\b", "^VP", "a$", "[0-9]+", "É", r"\s", "x|Z", r"(?i)é\b", r"\bß",
+                              r"(?i)\bÉ\w*\b", r"\d+$"]),
     "nothing": st.none(),
     "list_name": st.sampled_from(["freemail", "custom"]),
 }
@@ -55,3 +56,22 @@ def test_python_and_polars_agree(case: tuple[str, pl.DataType, list[Any], Any]) 
         operator.expression(pl.col("c"), dtype, value, LISTS).alias("result"))["result"].to_list()
     predicate = operator.predicate(value, LISTS)
     assert vectorised == [predicate(v) for v in series.to_list()]
+
+
+# Text where Polars' own regex engine reads \b, \w, \d, \s and case folding differently from RE2: non-ASCII
+# letters and digits beside ASCII ones, a Unicode space, the Kelvin sign, newlines before the end.
+UNICODE_TEXT = st.text("aAeEéÉßkK\u212aıİ\u0663٣5 \u00a0\n_-", max_size=10)
+PATTERNS = st.sampled_from([r"(?i)\bstudent\b", r"\be", r"e\b", r"(?i)\bé", r"\B", r"(?i)k", r"(?i)[a-z]+$",
+                            r"\w+", r"^\W", r"\d", r"\s", r"\S\b", r"(?i)ss", r"(?i)ß", r"(?i)İ", r"e$", r"^$",
+                            r"(?m)^e", r"(?s)a.e", r"a.e", r"\pL\b", r"(?i)\b(a|é)\b", r"[[:alpha:]]", r"\x{212a}"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(PATTERNS, st.lists(st.one_of(st.none(), UNICODE_TEXT, st.sampled_from(["Student", "student\n", "ÉTUDIANT"])),
+                          min_size=1, max_size=12))
+def test_matches_agrees_on_text_the_engines_read_differently(pattern: str, data: list[str | None]) -> None:
+    operator = OPERATORS["matches"]
+    vectorised = pl.DataFrame({"c": pl.Series(data, dtype=pl.String)}).select(
+        operator.expression(pl.col("c"), pl.String(), pattern, LISTS).alias("result"))["result"].to_list()
+    predicate = operator.predicate(pattern, LISTS)
+    assert vectorised == [predicate(v) for v in data]

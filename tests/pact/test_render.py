@@ -88,3 +88,20 @@ def test_diff_of_rules_and_additions() -> None:
         "list competitors added",
     ]
     assert diff(before, before) == []
+
+
+def test_text_the_authors_wrote_shows_as_itself() -> None:
+    pact = load_pact("""\
+leadpact: 1
+name: "<script>alert(1)</script> *pact*"
+personas:
+  - id: student_intern
+    label: "<img src=x onerror=alert(1)> | [click](http://evil.example)"
+    when: {field: person.title, op: matches, value: "(?i)\\\\b(student|intern)\\\\b"}
+""")
+    markdown = render_markdown(pact, [])
+    assert markdown.startswith(r"# \<script\>alert(1)\</script\> \*pact\*")
+    assert (r"1. **\<img src=x onerror=alert(1)\> \| \[click\](http://evil.example)** (`student_intern`): "
+            r'person title matches the pattern "(?i)\\b(student\|intern)\\b".') in markdown
+    html = render_html(pact, [])
+    assert "<script>alert" not in html and "<img" not in html and "&lt;img src=x" in html

@@ -1,7 +1,8 @@
 """CRM connectors (SPEC §11): HubSpot and Salesforce behind one capability base class, pushed through the
 outbox and pulled back as feedback, first touches and outcomes.
 
-Other domains import from here only. Importing registers the outbox's `crm` transport.
+Other domains import from here only. The composition root wires `deliver` as the outbox's `crm` transport and
+`enqueue_handoff_pushes` as a listener to new handoffs.
 """
 
 from leadpact.crm.base import (
@@ -22,11 +23,13 @@ from leadpact.crm.base import (
     Upserted,
 )
 from leadpact.crm.delivery import (
+    KIND,
+    PushReport,
     deliver,
     deliver_due_pushes,
     enqueue_handoff_pushes,
     enqueue_push,
-    register,
+    on_handoff_opened,
 )
 from leadpact.crm.mapping import CrmMapping, MappingError, load_mapping
 from leadpact.crm.models import CrmConnection, CrmLink
@@ -34,12 +37,12 @@ from leadpact.crm.push import push_handoff, push_handoffs
 from leadpact.crm.settings import CrmSettings, connector_for, get_crm_settings
 from leadpact.crm.sync import apply_changes, pull
 
-register()
-
 __all__ = [
+    "KIND",
+    "PushReport",
     "ConnectionReport", "CrmAuthError", "CrmChange", "CrmConflict", "CrmConnection", "CrmConnector", "CrmError",
     "CrmInvalid", "CrmLink", "CrmMapping", "CrmNotFound", "CrmNote", "CrmPerson", "CrmRateLimited", "CrmSettings",
     "CrmTask", "CrmUnavailable", "MappingError", "PullResult", "Upserted", "apply_changes", "connector_for",
     "deliver", "deliver_due_pushes", "enqueue_handoff_pushes", "enqueue_push", "get_crm_settings",
-    "load_mapping", "pull", "push_handoff", "push_handoffs", "register",
+    "load_mapping", "on_handoff_opened", "pull", "push_handoff", "push_handoffs",
 ]

@@ -7,9 +7,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from leadpact.crm.mapping import CrmMapping
+
+if TYPE_CHECKING:
+    from leadpact.feedback.history import HistoricDeal
 
 log = logging.getLogger("leadpact.crm")
 
@@ -201,14 +204,24 @@ class CrmConnector(ABC):
     def pull_changes(self, since: datetime) -> PullResult:
         """Return status changes, touches and deals modified in the CRM since `since` (CRM time)."""
 
+    def pull_history(self, since: datetime | None) -> list[HistoricDeal]:
+        """Every closed deal in the CRM (closed on or after `since`, when given), as history to store."""
+        raise CrmInvalid(f"{self.name} cannot read its deal history")
+
     @abstractmethod
     def check(self, *, create_missing: bool = False) -> ConnectionReport:
         """Try the connection and report what the mapping needs that the CRM lacks (optionally creating it)."""
 
-    def verify_webhook(self, *, method: str, uri: str, body: bytes, headers: Mapping[str, str], now: datetime) -> bool:
-        """Whether an inbound webhook is authentic and fresh; CRMs without webhooks refuse every one."""
+    def webhook_refusal(self, *, method: str, uri: str, body: bytes, headers: Mapping[str, str],
+                        now: datetime) -> str | None:
+        """Why an inbound webhook is not authentic and fresh, or None when it is; CRMs without webhooks refuse
+        every one."""
         log.warning("%s has no webhooks: refused a %s to %s", self.name, method, uri)
-        return False
+        return f"{self.name} sends no webhooks"
+
+    def verify_webhook(self, *, method: str, uri: str, body: bytes, headers: Mapping[str, str], now: datetime) -> bool:
+        """Whether an inbound webhook is authentic and fresh."""
+        return self.webhook_refusal(method=method, uri=uri, body=body, headers=headers, now=now) is None
 
     def parse_webhook(self, body: bytes) -> list[CrmChange]:
         """Turn a verified webhook body into changes."""

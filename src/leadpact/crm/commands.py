@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import typer
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from leadpact.clock import get_clock, isoformat
 from leadpact.crm.base import CrmError
 from leadpact.crm.delivery import deliver_due_pushes, enqueue_push
+from leadpact.crm.history import pull_history
 from leadpact.crm.mapping import CRMS, MappingError
 from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.crm.settings import connector_for, forget_connectors, stored_connection
@@ -133,10 +135,20 @@ def push(
 
 
 @crm_app.command("pull")
-def pull_command(crm: str = TO, as_json: bool = AS_JSON) -> None:
+def pull_command(
+    crm: str = TO,
+    history: bool = typer.Option(False, "--history", help="Bring the CRM's closed deals in as historic outcomes "
+                                                          "(of their people, or their accounts alone)."),
+    since: str | None = typer.Option(None, "--since", help="With --history: only deals closed on or after this "
+                                                           "date (YYYY-MM-DD)."),
+    as_json: bool = AS_JSON,
+) -> None:
     """Pull what changed in the CRM since the last pull and apply it as feedback, first touches and outcomes."""
     _check_crm(crm)
     _ready()
+    if history or since is not None:
+        _pull_history(crm, since, as_json=as_json, history=history)
+        return
     try:
         with session_scope() as session:
             connector = connector_for(crm, session=session)
@@ -154,6 +166,28 @@ def pull_command(crm: str = TO, as_json: bool = AS_JSON) -> None:
         typer.echo(f"  {line}")
     for line in report.applied.skipped:
         typer.echo(f"  skipped {line}")
+
+
+def _pull_history(crm: str, since: str | None, *, as_json: bool, history: bool) -> None:
+    if not history:
+        raise _fail(ValueError("--since goes with --history"))
+    try:
+        start = datetime.combine(date.fromisoformat(since), time.min, UTC) if since else None
+    except ValueError:
+        raise _fail(ValueError(f"--since {since!r} is not a date (YYYY-MM-DD)")) from None
+    try:
+        with session_scope() as session:
+            connector = connector_for(crm, session=session)
+        report = pull_history(connector=connector, since=start)
+    except (CrmError, MappingError) as error:
+        raise _fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(report.__dict__))
+        return
+    typer.echo(f"{crm}: {report.deals} closed deals ({report.won} won, {report.lost} lost); stored {report.stored}, "
+               f"updated {report.updated}, already leadpact's own {report.tracked}, refused {len(report.refused)}")
+    for line in report.refused[:20]:
+        typer.echo(f"  refused {line}")
 
 
 def status_of(crm: str) -> dict[str, Any]:

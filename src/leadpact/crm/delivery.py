@@ -7,9 +7,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -20,15 +19,13 @@ from leadpact.crm.models import CrmConnection
 from leadpact.crm.push import push_handoffs
 from leadpact.crm.settings import connector_for, get_crm_settings
 from leadpact.db import get_engine, session_rows, session_scope
-from leadpact.outbox import Delivery, DeliveryError, OutboxMessage, enqueue, register_transport
-from leadpact.outbox.delivery import record_outcome
+from leadpact.outbox import Delivery, DeliveryError, Leases, OutboxMessage, enqueue, record_outcome, worker_leases
 from leadpact.outbox.settings import get_outbox_settings
 
 log = logging.getLogger("leadpact.crm")
 KIND = "crm"
 # A refused token needs a person; retry slowly so pushes flow again once the connection is fixed, without dying.
 AUTH_RETRY_SECONDS = 900.0
-outbox = OutboxMessage.__table__
 
 
 def push_key(crm: str, handoff_id: int, topic: str, now: datetime) -> str:
@@ -63,6 +60,11 @@ def enqueue_handoff_pushes(*, session: Session, handoff_id: int, now: datetime,
     return [message for message in queued if message is not None]
 
 
+def on_handoff_opened(session: Session, handoff_id: int, now: datetime) -> None:
+    """The wiring's listener to new handoffs: queue the handoff's push to every connected CRM."""
+    enqueue_handoff_pushes(session=session, handoff_id=handoff_id, now=now)
+
+
 def delivery_error(error: CrmError) -> DeliveryError:
     """The outbox's view of a CRM failure: when to try again, or never."""
     if isinstance(error, CrmRateLimited):
@@ -87,11 +89,6 @@ def deliver(delivery: Delivery) -> None:
         raise delivery_error(outcome.failed[handoff_id])
 
 
-def register() -> None:
-    """Deliver `crm` outbox rows with this module's transport."""
-    register_transport(KIND, deliver)
-
-
 @dataclass
 class PushReport:
     """What one batched pass over the due CRM pushes did."""
@@ -103,33 +100,19 @@ class PushReport:
     errors: list[str] = field(default_factory=list)
 
 
-def claim_due_pushes(*, engine: Engine, now: datetime, worker_id: str, limit: int,
-                     lease: timedelta) -> list[Delivery]:
-    """Lease up to `limit` due `crm` rows to `worker_id` (the outbox's own lease protocol, for this kind only)."""
-    free = or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)
-    due = (select(outbox.c.id)
-           .where(outbox.c.kind == KIND, outbox.c.state == "pending", outbox.c.next_attempt_at <= now, free)
-           .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit))
-    if engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    claim = (update(outbox).where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.state == "pending", free)
-             .values(locked_by=worker_id, locked_until=now + lease)
-             .returning(outbox.c.id, outbox.c.kind, outbox.c.topic, outbox.c.destination, outbox.c.payload,
-                        outbox.c.idempotency_key, outbox.c.attempts))
-    with engine.begin() as connection:
-        rows = connection.execute(claim).all()
-    return sorted((Delivery(id=r.id, kind=r.kind, topic=r.topic, destination=r.destination, payload=r.payload or {},
-                            idempotency_key=r.idempotency_key, attempt=r.attempts + 1, now=now) for r in rows),
-                  key=lambda d: d.id)
-
-
 def deliver_due_pushes(*, worker_id: str, engine: Engine | None = None, clock: Clock | None = None,
-                       limit: int = 1000, connector_factory: Callable[[str], CrmConnector] | None = None) -> PushReport:
-    """Claim the due CRM pushes and push them per CRM in batches; record each row's outcome in the outbox."""
+                       limit: int = 1000, connector_factory: Callable[[str], CrmConnector] | None = None,
+                       leases: Leases | None = None) -> PushReport:
+    """Claim the due CRM pushes and push them per CRM in batches; record each row's outcome in the outbox. The rows'
+    leases are renewed while they are pushed: by the worker's own `leases` when given, else for this call."""
     engine, clock = engine or get_engine(), clock or get_clock()
     settings = get_outbox_settings()
-    claimed = claim_due_pushes(engine=engine, now=clock.now(), worker_id=worker_id, limit=limit,
-                               lease=timedelta(seconds=settings.outbox_lease_seconds))
+    if leases is None:
+        own = worker_leases(engine=engine, worker_id=worker_id, now=clock.now, settings=settings)
+        with own.renewing():
+            return deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock, limit=limit,
+                                      connector_factory=connector_factory, leases=own)
+    claimed = leases.claim(limit=limit, kind=KIND, now=clock.now())
     report = PushReport(claimed=len(claimed))
     by_crm: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in claimed:
@@ -158,6 +141,7 @@ def deliver_due_pushes(*, worker_id: str, engine: Engine | None = None, clock: C
                 DeliveryError(f"crm push #{delivery.id} has no handoff_id", permanent=True)
             state = record_outcome(engine=engine, delivery=delivery, error=error, now=clock.now(),
                                    worker_id=worker_id, settings=settings)
+            leases.let_go([delivery])
             report.delivered += state == "delivered"
             report.retried += state == "pending"
             report.dead += state == "dead"

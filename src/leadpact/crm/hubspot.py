@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from leadpact.clock import isoformat
-from leadpact.crm import hubspot_pull
+from leadpact.crm import hubspot_history, hubspot_pull
 from leadpact.crm.base import (
     ConnectionReport,
     CrmChange,
@@ -27,6 +27,7 @@ from leadpact.crm.base import (
 from leadpact.crm.hubspot_api import HUBSPOT_API, HubSpotApi, chunks
 from leadpact.crm.mapping import CrmMapping
 from leadpact.crm.retry import RequestPacer, RetryPolicy
+from leadpact.feedback.history import HistoricDeal
 
 NOTE_TO_CONTACT = 202
 TASK_TO_CONTACT = 204
@@ -242,13 +243,19 @@ class HubSpotConnector(CrmConnector):
         """Lead status changes, calls/emails/meetings and deals modified in HubSpot since `since`."""
         return hubspot_pull.pull(self, since)
 
-    def verify_webhook(self, *, method: str, uri: str, body: bytes, headers: Mapping[str, str], now: datetime) -> bool:
-        """Check a webhook's v3 signature and that its timestamp is within five minutes."""
-        return hubspot_pull.verify(self.webhook_secret, method=method, uri=uri, body=body, headers=headers, now=now)
+    def webhook_refusal(self, *, method: str, uri: str, body: bytes, headers: Mapping[str, str],
+                        now: datetime) -> str | None:
+        """Check a webhook's v3 signature and that its timestamp is within five minutes; say why it fails."""
+        return hubspot_pull.refusal(self.webhook_secret, method=method, uri=uri, body=body, headers=headers,
+                                    now=now)
 
     def parse_webhook(self, body: bytes) -> list[CrmChange]:
         """Turn a verified webhook body (a JSON array of events) into changes."""
         return hubspot_pull.parse_events(self, body)
+
+    def pull_history(self, since: datetime | None) -> list[HistoricDeal]:
+        """Every closed deal in HubSpot, with its people, account and owner, as history."""
+        return hubspot_history.pull_history(self, since)
 
     def check(self, *, create_missing: bool = False) -> ConnectionReport:
         """List the owners, and check (optionally create) the custom properties and option values the mapping uses."""

@@ -153,31 +153,44 @@ def signed_uri(uri: str) -> str:
     return ENCODED.sub(lambda found: DECODED[found.group(0).upper()], uri)
 
 
-def verify(secret: str | None, *, method: str, uri: str, body: bytes, headers: Mapping[str, str],
-           now: datetime) -> bool:
-    """Whether a webhook carries a valid v3 signature made within five minutes of `now`; refusals are logged."""
+def refusal(secret: str | None, *, method: str, uri: str, body: bytes, headers: Mapping[str, str],
+            now: datetime) -> str | None:
+    """Why a webhook is refused (its v3 signature missing, malformed, wrong, or not made within five minutes of
+    `now`), or None when it is authentic and fresh; refusals are logged."""
     lower = {key.lower(): value for key, value in headers.items()}
     signature, timestamp = lower.get("x-hubspot-signature-v3"), lower.get("x-hubspot-request-timestamp")
     if not secret:
         log.error("HubSpot webhook refused: no app secret is configured (crm connect --webhook-secret)")
-        return False
+        return "no HubSpot app secret is configured here, so no signature can be checked"
     if not signature or not timestamp:
         log.warning("HubSpot webhook refused: no X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp")
-        return False
+        return "X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp are both required"
+    # int() reads any Unicode digits and compare_digest refuses non-ASCII text with a TypeError: check both first
     try:
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            raise ValueError(timestamp)
         sent = datetime.fromtimestamp(int(timestamp) / 1000, UTC)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         log.warning("HubSpot webhook refused: timestamp %r is not epoch milliseconds", timestamp)
-        return False
+        return "X-HubSpot-Request-Timestamp must be epoch milliseconds"
     if abs(now - sent) > WEBHOOK_WINDOW:
         log.warning("HubSpot webhook refused: timestamp %s is more than 5 minutes from now (%s)", sent, now)
-        return False
+        return "X-HubSpot-Request-Timestamp is more than 5 minutes from now"
+    if not signature.isascii():
+        log.warning("HubSpot webhook refused: the signature is not ASCII (%s %s)", method, uri)
+        return "X-HubSpot-Signature-v3 must be base64 (ASCII) text"
     expected = Signature.get_signature(secret, body.decode("utf-8", "replace"), "v3", http_uri=signed_uri(uri),
                                        http_method=method.upper(), timestamp=timestamp)
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
         log.warning("HubSpot webhook refused: signature does not match (%s %s)", method, uri)
-        return False
-    return True
+        return "X-HubSpot-Signature-v3 does not match this request"
+    return None
+
+
+def verify(secret: str | None, *, method: str, uri: str, body: bytes, headers: Mapping[str, str],
+           now: datetime) -> bool:
+    """Whether a webhook carries a valid v3 signature made within five minutes of `now`; refusals are logged."""
+    return refusal(secret, method=method, uri=uri, body=body, headers=headers, now=now) is None
 
 
 def parse_events(connector: HubSpotConnector, body: bytes) -> list[CrmChange]:

@@ -52,3 +52,18 @@ class CrmLink(Base):
     status: Mapped[str | None] = mapped_column(String(80))  # a person's lead status as last pushed or pulled
     attempts: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime]
+
+
+class CrmWebhookSignature(Base):
+    """A signed webhook request already received: the same signature again within its window is a replay."""
+
+    __tablename__ = "crm_webhook_signatures"
+    __table_args__ = (
+        UniqueConstraint("crm", "signature", name="uq_crm_webhook_signatures_crm_signature"),
+        Index("ix_crm_webhook_signatures_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crm: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 from requests.adapters import HTTPAdapter
 
-from leadpact.crm import salesforce_pull
+from leadpact.crm import salesforce_history, salesforce_pull
 from leadpact.crm.base import (
     ConnectionReport,
     CrmConnector,
@@ -23,6 +23,7 @@ from leadpact.crm.base import (
 from leadpact.crm.mapping import CrmMapping
 from leadpact.crm.retry import RetryPolicy
 from leadpact.crm.salesforce_api import SalesforceApi, soql_list
+from leadpact.feedback.history import HistoricDeal
 
 NOT_PROVIDED = "[not provided]"  # what Salesforce's own web-to-lead writes when a required field is unknown
 # Identity fields a rep may have corrected in Salesforce: filled when empty, never overwritten.
@@ -231,6 +232,10 @@ class SalesforceConnector(CrmConnector):
     def pull_changes(self, since: datetime) -> PullResult:
         """Lead status changes, completed Tasks and Opportunities modified since `since` (SOQL)."""
         return salesforce_pull.pull(self, since)
+
+    def pull_history(self, since: datetime | None) -> list[HistoricDeal]:
+        """Every closed deal in Salesforce, with its people, account and owner, as history."""
+        return salesforce_history.pull_history(self, since)
 
     def check(self, *, create_missing: bool = False) -> ConnectionReport:
         """Describe Lead (external id field, status and rating values) and list active users as owners."""

@@ -19,6 +19,7 @@ from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.crm.settings import get_crm_settings, stored_connection
 from leadpact.db import session_scope
 from leadpact.handoff import Handoff, Opportunity, latest_handoff
+from leadpact.ingest.service import notify_people_changed
 from leadpact.org.models import Rep, User
 from leadpact.people.models import Person
 
@@ -143,15 +144,27 @@ def _deal(session: Session, change: CrmChange, person: Person, handoff: Handoff,
 
 
 def apply_changes(*, session: Session, changes: Sequence[CrmChange]) -> ApplyReport:
-    """Apply changes oldest first, each in its own savepoint so one refusal cannot undo the others."""
+    """Apply changes oldest first, each in its own savepoint so one refusal cannot undo the others; then evaluate
+    the people they touched under the active pact, as every path that changes a person does."""
     report = ApplyReport()
+    touched: dict[int, str] = {}  # person id → status before the pull
+    moved: set[int] = set()
     for change in sorted(changes, key=lambda c: c.at):
         label = f"{change.crm} {change.kind} {change.source_id or change.crm_person_id}"
+        person = find_person(session=session, change=change)
+        if person is not None:
+            touched.setdefault(person.id, person.status)
         try:
             with session.begin_nested():
                 report.applied.append(f"{label}: {apply_change(session=session, change=change)}")
         except (ValueError, *REFUSALS) as error:
             report.skipped.append(f"{label}: {error}")
+        if person is not None and person.status != touched[person.id]:
+            moved.add(person.id)
+    # A person the rep moved (accepted, rejected, recycled, won) stays where the rep put them until their next
+    # activity: evaluating them now would hand a recycled lead straight back. The others are evaluated, so a lead
+    # left qualified without a handoff is handed off here too.
+    notify_people_changed(session, set(touched) - moved, get_clock().now())
     for line in report.skipped:
         log.info("skipped %s", line)
     return report

@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from leadpact.api import api_router
 from leadpact.clock import get_clock
 from leadpact.crm.base import CrmError
+from leadpact.crm.hubspot_pull import WEBHOOK_WINDOW
+from leadpact.crm.replays import first_receipt
 from leadpact.crm.settings import connector_for, get_crm_settings
 from leadpact.crm.sync import apply_changes
 from leadpact.db import session_scope
@@ -28,7 +30,8 @@ class WebhookReceipt(BaseModel):
 
 
 @router.post("/hubspot/webhook", response_model=WebhookReceipt,
-             responses={401: {"description": "The v3 signature is missing, wrong, or older than five minutes"},
+             responses={401: {"description": "The v3 signature is missing, malformed, wrong, older than five "
+                                             "minutes, or already received (a replay)"},
                         503: {"description": "HubSpot is not connected or could not be read: HubSpot retries"}})
 async def hubspot_webhook(request: Request) -> WebhookReceipt:
     """Receive HubSpot webhook events (v3 signature checked), apply lead status and deal changes, and say how many."""
@@ -47,8 +50,17 @@ def receive(*, method: str, uri: str, body: bytes, headers: dict[str, str]) -> W
     except CrmError as error:
         log.error("HubSpot webhook refused: %s", error)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"HubSpot is not connected: {error}") from None
-    if not connector.verify_webhook(method=method, uri=uri, body=body, headers=headers, now=get_clock().now()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or expired X-HubSpot-Signature-v3")
+    now = get_clock().now()
+    refused = connector.webhook_refusal(method=method, uri=uri, body=body, headers=headers, now=now)
+    if refused:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid or expired X-HubSpot-Signature-v3: {refused}")
+    signature = next(value for key, value in headers.items() if key.lower() == "x-hubspot-signature-v3")
+    with session_scope() as session:
+        fresh = first_receipt(session=session, crm="hubspot", signature=signature, window=WEBHOOK_WINDOW, now=now)
+    if not fresh:
+        log.warning("HubSpot webhook refused: a replay of a request already received (%s %s)", method, uri)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "invalid X-HubSpot-Signature-v3: this signed request was already received (a replay)")
     try:
         changes = connector.parse_webhook(body)
     except CrmError as error:

@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from leadpact.clock import SimulatedClock, parse_time, set_clock
+from leadpact.composition import standard_wiring
 from leadpact.config import get_settings
-from leadpact.db import get_engine, migrate, session_scope
+from leadpact.db import fold_log, get_engine, migrate, session_scope
 from leadpact.demo import STARTING_PACT_PATH, generate_company
 from leadpact.demo.backtest_story import backtest_lines
 from leadpact.demo.company import DemoCompany
@@ -34,8 +35,7 @@ from leadpact.demo.workspace import (
     load_sales_org,
     user_by_email,
 )
-from leadpact.engine import start_live_evaluation, stop_live_evaluation
-from leadpact.handoff import start_handoffs, stop_handoffs
+from leadpact.engine import forget_live_engines
 from leadpact.ingest.service import ingest_messages, parse_batch
 from leadpact.insights.proposals.service import propose_next_pact
 from leadpact.insights.reports import build_report, display, reason_words, render
@@ -43,6 +43,7 @@ from leadpact.outbox.delivery import deliver_due
 from leadpact.outbox.settings import get_outbox_settings
 from leadpact.outbox.transports import smtp_session
 from leadpact.pact.versions import activate, add_draft, approve
+from leadpact.wiring import wired
 
 BATCH = 2_000
 BATCH_HOURS = 6  # so a hot signal is handed off within hours of simulated time, not days
@@ -72,6 +73,18 @@ def prepare_workspace(directory: Path) -> str:
 def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console: Console) -> DemoReport:
     """Generate the company, load its org, accounts and content, sign and activate the starting pact, stream
     every event through the ingest path under live evaluation, and let the sales floor work the handoffs."""
+    # The demo is a composition root of its own (it runs from the CLI and as a library): wired as every process
+    # is, on a workspace whose cached histories are forgotten when it ends.
+    with wired(standard_wiring()):
+        try:
+            return _run(directory=directory, seed=seed, people=people, accounts=accounts, console=console)
+        finally:
+            forget_live_engines()
+            # The run is over: the database file holds everything, not a write-ahead log beside an empty file.
+            fold_log(get_engine(f"sqlite:///{directory.resolve() / 'leadpact.db'}"))
+
+
+def _run(*, directory: Path, seed: int, people: int, accounts: int, console: Console) -> DemoReport:
     started = time.perf_counter()
     prepare_workspace(directory)
     with console.status("generating the demo company…"):
@@ -87,19 +100,13 @@ def run_demo(*, directory: Path, seed: int, people: int, accounts: int, console:
         version = sign_and_activate_starting_pact(session, company, now=now)
     with DemoMailbox(directory / "mailbox.mbox") as mail:
         os.environ["LEADPACT_SMTP_HOST"], os.environ["LEADPACT_SMTP_PORT"] = "127.0.0.1", str(mail.port)
-        start_live_evaluation()
-        start_handoffs()
         floor = SalesFloor(company, engine=get_engine(), seed=seed)
-        try:
-            with smtp_session():
-                stream_events(events, clock=clock, console=console, after_batch=lambda: work(floor, clock))
-                # After the last visit the reps keep working: dispositions, deals closing, reminders.
-                for _ in range(AFTERMATH_DAYS * 4):
-                    clock.advance(timedelta(hours=6))
-                    work(floor, clock)
-        finally:
-            stop_handoffs()
-            stop_live_evaluation()
+        with smtp_session():
+            stream_events(events, clock=clock, console=console, after_batch=lambda: work(floor, clock))
+            # After the last visit the reps keep working: dispositions, deals closing, reminders.
+            for _ in range(AFTERMATH_DAYS * 4):
+                clock.advance(timedelta(hours=6))
+                work(floor, clock)
         report = DemoReport(str(directory))
         with session_scope() as session:
             report.figures = story_figures(session, version=version, start=company.start, as_of=clock.now())

@@ -2,22 +2,22 @@
 
 from leadpact.engine.activation import reevaluate_all
 from leadpact.engine.live import (
+    AWAITING_HANDOFF,
     LiveEngine,
+    Moved,
     evaluate_and_move,
+    evaluate_changed_people,
+    forget_live_engines,
     live_engine,
-    on_moved,
-    remove_moved_listener,
-    start_live_evaluation,
-    stop_live_evaluation,
 )
 
 __all__ = [
+    "AWAITING_HANDOFF",
     "LiveEngine",
+    "Moved",
     "evaluate_and_move",
+    "evaluate_changed_people",
+    "forget_live_engines",
     "live_engine",
-    "on_moved",
     "reevaluate_all",
-    "remove_moved_listener",
-    "start_live_evaluation",
-    "stop_live_evaluation",
 ]

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from leadpact.engine import live
 from leadpact.engine.inputs import CatalogCache, load_histories
-from leadpact.engine.live import Decision, apply_decisions, decide
+from leadpact.engine.live import AWAITING_HANDOFF, Decision, apply_decisions, decide
 from leadpact.lifecycle import OPEN
 from leadpact.pact import Catalog, CompiledPact, compile_pact, load_pact
 from leadpact.pact.models import PactVersion
 from leadpact.people.models import Account, Person
+from leadpact.wiring import installed
 
 CHUNK = 2_000
 # Below this many people, reading in slices at once (vectorised) or on worker processes (per person) costs more
@@ -168,12 +168,15 @@ def _reevaluate_vectorised(
         frame = bulk.frame.filter(pl.col("person").is_in(ids))
         live_ids = set(bulk.deferred) | (set(ids) - set(frame["person"].to_list()))  # nobody open is left out
         frame = frame.filter(~pl.col("person").is_in(list(live_ids)))
-        # listeners receive each move's Evaluation: rebuilt from the vectorised columns, for the movers only
-        movers = frame.filter(pl.col("to_status").is_not_null())
-        targets = live.heard_targets()
+        # listeners receive each move's Evaluation, and that of each person left awaiting a handoff: rebuilt from
+        # the vectorised columns, for those people only
+        wiring = installed()
+        told = frame.filter(pl.col("to_status").is_not_null()
+                            | pl.col("from_status").is_in(list(AWAITING_HANDOFF)))
+        targets = wiring.heard_statuses()
         if targets is not None:
-            movers = movers.filter(pl.col("to_status").is_in(list(targets)))
-        heard = evaluations(compiled, movers, now) if live._moved_listeners and movers.height else {}
+            told = told.filter(pl.coalesce("to_status", "from_status").is_in(list(targets)))
+        heard = evaluations(compiled, told, now) if wiring.engine_moved and told.height else {}
         moves: dict[str, int] = {}
         ordered = frame["person"].to_list()
         for start in range(0, len(ids), chunk):

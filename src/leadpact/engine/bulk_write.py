@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from leadpact.db import driver_params, json_text, placeholder
 from leadpact.engine import live
 from leadpact.engine.bulk import ROW
-from leadpact.engine.live import Decision
+from leadpact.engine.live import AWAITING_HANDOFF, Decision
 from leadpact.engine.outcome import evaluation_row, reasons
 from leadpact.lifecycle import SYSTEM
 from leadpact.lifecycle.service import EncodedMove, Move, apply_moves
 from leadpact.pact import Evaluation
 from leadpact.pact.models import Evaluation as EvaluationRow
+from leadpact.wiring import installed
 
 COLUMNS = ["person_id", "pact_version", "fit_score", "grade", "engagement_score", "persona", "buying_role", "status",
            "matched", "missing", "evaluated_at"]
@@ -27,8 +28,8 @@ JSON_COLUMNS = ("matched", "missing")
 def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decision], version: int, now: datetime,
                 evaluations: dict[int, Evaluation]) -> dict[str, int]:
     """Store the evaluations of a chunk (rows decided in bulk, and decisions of the live evaluator), make its
-    moves, tell the listeners of each (with `evaluations` of the moves decided in bulk); return the moves
-    counted by kind."""
+    moves, tell the listeners of each and of the people left awaiting a handoff (with `evaluations` of those decided
+    in bulk); return the moves counted by kind."""
     connection = session.connection()
     stamp = driver_params(connection, EvaluationRow.__table__, ["evaluated_at"], [{"evaluated_at": now}])[0][0]
     # Polars builds the row tuples itself: unpacking and repacking them in Python costs more than the statement
@@ -46,14 +47,22 @@ def write_chunk(session: Session, *, bulk: pl.DataFrame, decisions: list[Decisio
     moves += [Move(d.person_id, d.from_status, d.to_status or "", reasons(d.evaluation), None) for d in live_moves]
     moves.sort(key=lambda m: m.person_id)
     apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
-    if live._moved_listeners:
-        by_person = {d.person_id: d.evaluation for d in live_moves}
-        # `evaluations` holds the bulk moves some listener hears of; the others are nobody's business.
-        heard = [m for m in moves if m.person_id in by_person or m.person_id in evaluations]
+    if installed().engine_moved:
+        decided = {d.person_id: d.evaluation for d in decisions}
+        # `evaluations` holds the bulk decisions some listener hears of (moves, and people left awaiting a
+        # handoff); the others are nobody's business.
+        heard = [(m.person_id, m.from_status, m.to_status) for m in moves
+                 if m.person_id in decided or m.person_id in evaluations]
+        heard += [(d.person_id, d.from_status, d.from_status) for d in decisions
+                  if d.to_status is None and d.from_status in AWAITING_HANDOFF]
+        staying = bulk.filter(pl.col("to_status").is_null() & pl.col("from_status").is_in(list(AWAITING_HANDOFF)))
+        heard += [(person, source, source) for person, source in staying.select("person", "from_status").rows()
+                  if person in evaluations]
+        heard.sort(key=lambda h: h[0])
         live.tell_listeners(
             session,
-            [(m.person_id, m.from_status, m.to_status,
-              by_person[m.person_id] if m.person_id in by_person else evaluations[m.person_id]) for m in heard],
+            [(person, source, target, decided[person] if person in decided else evaluations[person])
+             for person, source, target in heard],
             now,
         )
     counted: dict[str, int] = {}

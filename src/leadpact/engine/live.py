@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,44 +17,32 @@ from leadpact.engine.outcome import evaluation_row, reasons, target_status
 from leadpact.engine.rows import account_rows, people_rows
 from leadpact.lifecycle import SYSTEM, Status, is_allowed
 from leadpact.lifecycle.service import Move, apply_moves
-from leadpact.lifecycle.states import BEFORE_HANDOFF
+from leadpact.lifecycle.states import AUTOMATIC, BEFORE_HANDOFF
 from leadpact.pact import Catalog, CompiledPact, Evaluation, compile_pact, evaluate, stored_pact
 from leadpact.pact.models import Evaluation as EvaluationRow
 from leadpact.pact.models import PactVersion
 from leadpact.pact.versions import active_version_fields
 from leadpact.people.models import Person
+from leadpact.wiring import installed
 
 # Called after the engine moved a person, with (session, person, from, to, evaluation, now): the handoff domain
-# listens here (entering mql or hot hands off; entering needs_context publishes what is missing).
+# listens here (entering mql or hot hands off; entering needs_context publishes what is missing). A person the
+# engine evaluates and leaves in mql or hot is told of too, as a move from that status to itself: a lead left there
+# without a handoff (by a process that qualified them and handed nobody off) is handed off the next time anything
+# touches them. The listeners are the installed wiring's (`leadpact.wiring`).
 Moved = Callable[[Session, Person, str, str, Evaluation, datetime], None]
-# Each listener with the statuses whose entry it hears of (None: every move).
-_moved_listeners: dict[Moved, frozenset[str] | None] = {}
+# Statuses whose only automatic way on is a handoff: a person evaluated there stays there until handed off.
+AWAITING_HANDOFF = frozenset(source.value for source, target in AUTOMATIC if target == Status.handed_off)
 
 
-def on_moved(listener: Moved, *, targets: Iterable[str] | None = None) -> None:
-    """Register a function called after every automatic move the engine makes into one of `targets` (every move
-    when None), so that moves nobody hears of cost nothing (idempotent)."""
-    _moved_listeners[listener] = frozenset(targets) if targets is not None else None
-
-
-def remove_moved_listener(listener: Moved) -> None:
-    """Stop calling a listener registered with `on_moved`."""
-    _moved_listeners.pop(listener, None)
-
-
-def heard_targets() -> frozenset[str] | None:
-    """The statuses some listener hears of entering: None when one hears every move, empty when none listens."""
-    heard: set[str] = set()
-    for targets in _moved_listeners.values():
-        if targets is None:
-            return None
-        heard |= targets
-    return frozenset(heard)
+def told(from_status: str, to_status: str | None) -> bool:
+    """Whether the engine's listeners hear of a decision: a move, or a person left awaiting a handoff."""
+    return to_status is not None or from_status in AWAITING_HANDOFF
 
 
 def tell_listeners(session: Session, moves: list[tuple[int, str, str, Evaluation]], now: datetime) -> None:
     """Tell each listener of the moves (person id, from, to, evaluation) into the statuses it hears of."""
-    heard = [(listener, targets) for listener, targets in _moved_listeners.items()]
+    heard = installed().engine_moved
     moves = [m for m in moves if any(targets is None or m[2] in targets for _, targets in heard)]
     if not moves:
         return
@@ -205,7 +193,8 @@ def apply_decisions(
         for d in moving
     ]
     apply_moves(session=session, moves=moves, at=now, actor=SYSTEM, pact_version=version)
-    tell_listeners(session, [(d.person_id, d.from_status, d.to_status or "", d.evaluation) for d in moving], now)
+    tell_listeners(session, [(d.person_id, d.from_status, d.to_status or d.from_status, d.evaluation)
+                             for d in decisions if told(d.from_status, d.to_status)], now)
     counted: dict[str, int] = {}
     for m in moves:
         kind = f"{m.from_status}→{m.to_status}"
@@ -232,16 +221,9 @@ def evaluate_and_move(
     return apply_decisions(session, decisions, version=version, now=now, triggers=triggers)
 
 
+# One engine (and so one history cache and compiled pact) per database: person ids and pact version ids mean
+# nothing across databases. A cache of what the database holds, not a registry: forgetting it changes no outcome.
 _engines: dict[str, LiveEngine] = {}
-
-
-def _dispatch(session: Session, new_events: dict[int, list[dict[str, Any]]], now: datetime) -> None:
-    # One engine (and so one history cache) per database: person ids mean nothing across databases.
-    url = session.get_bind().url.render_as_string(hide_password=False)
-    engine = _engines.get(url)
-    if engine is None:
-        engine = _engines[url] = LiveEngine()
-    engine(session, new_events, now)
 
 
 def live_engine(session: Session) -> LiveEngine:
@@ -250,16 +232,11 @@ def live_engine(session: Session) -> LiveEngine:
     return _engines.setdefault(url, LiveEngine())
 
 
-def start_live_evaluation() -> None:
-    """Make every stored batch re-evaluate its people under the active pact (idempotent)."""
-    from leadpact.ingest.service import on_people_changed
-
-    on_people_changed(_dispatch)
+def evaluate_changed_people(session: Session, new_events: dict[int, list[dict[str, Any]]], now: datetime) -> None:
+    """Re-evaluate the people of one stored batch under the active pact (the wiring's `people_changed` listener)."""
+    live_engine(session)(session, new_events, now)
 
 
-def stop_live_evaluation() -> None:
-    """Stop live evaluation and forget every cached history."""
-    from leadpact.ingest.service import remove_listener
-
-    remove_listener(_dispatch)
+def forget_live_engines() -> None:
+    """Drop every cached history and compiled pact (tests and the demo start from a fresh database)."""
     _engines.clear()

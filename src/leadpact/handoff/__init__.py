@@ -5,7 +5,7 @@ Other domains import from here only.
 
 from leadpact.handoff.brief import Brief, write_brief
 from leadpact.handoff.closing import close_left_handoffs
-from leadpact.handoff.flows import hand_off, on_person_moved, publish_missing, start_handoffs, stop_handoffs
+from leadpact.handoff.flows import HEARD, HandoffOpened, hand_off, on_person_moved, publish_missing
 from leadpact.handoff.models import Handoff, Opportunity
 from leadpact.handoff.reassign import HandoffNotInYourTeam, ReassignRefused, reassign
 from leadpact.handoff.routing import Assignment, route
@@ -23,15 +23,10 @@ from leadpact.handoff.service import (
     person_by_email,
     readiness_items,
 )
-from leadpact.lifecycle import on_moves
-
-# On import, not in start_handoffs: whatever process moves a person (API, worker, CLI, CRM sync) must close the
-# handoffs left behind, whether or not it hands off new leads.
-on_moves(close_left_handoffs)
 
 __all__ = [
-    "STATES", "TIERS", "Assignment", "Brief", "Handoff", "HandoffNotFound", "HandoffNotInYourTeam", "HandoffView",
-    "Opportunity", "ReassignRefused", "close_left_handoffs", "describe", "get_handoff", "hand_off", "latest_handoff",
-    "list_handoffs", "missing_context", "on_person_moved", "open_handoff", "person_by_email", "publish_missing",
-    "readiness_items", "reassign", "route", "start_handoffs", "stop_handoffs", "write_brief",
+    "HEARD", "STATES", "TIERS", "Assignment", "Brief", "Handoff", "HandoffNotFound", "HandoffNotInYourTeam",
+    "HandoffOpened", "HandoffView", "Opportunity", "ReassignRefused", "close_left_handoffs", "describe", "get_handoff",
+    "hand_off", "latest_handoff", "list_handoffs", "missing_context", "on_person_moved", "open_handoff",
+    "person_by_email", "publish_missing", "readiness_items", "reassign", "route", "write_brief",
 ]

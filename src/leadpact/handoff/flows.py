@@ -4,6 +4,7 @@ what is missing so forms can ask for it next."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from leadpact import outbox, sla
 from leadpact.clock import isoformat
 from leadpact.db import session_rows
-from leadpact.engine import live_engine, on_moved, remove_moved_listener
+from leadpact.engine import live_engine
 from leadpact.engine.inputs import account_facts, load_histories, person_facts
 from leadpact.handoff.brief import full_name, write_brief
 from leadpact.handoff.models import Handoff
@@ -22,27 +23,24 @@ from leadpact.lifecycle import SYSTEM, Status, move
 from leadpact.org.models import Rep, Team, User
 from leadpact.pact import Evaluation
 from leadpact.people.models import Account, Person
+from leadpact.wiring import installed
 
 QUALIFIED = (Status.mql.value, Status.hot.value)
+# The statuses whose entry the handoff hears of from the engine (`on_person_moved`, wired by the composition root).
+HEARD = frozenset((*QUALIFIED, Status.needs_context.value))
+# Called with (session, handoff id, now) in the transaction that created the handoff: the CRM queues its pushes
+# here (the installed wiring's `handoff_opened`), as the handoff cannot import the CRM that builds on it.
+HandoffOpened = Callable[[Session, int, datetime], None]
 
 
 def on_person_moved(session: Session, person: Person, source: str, target: str, evaluation: Evaluation,
                     now: datetime) -> None:
-    """The engine's listener: hand off a person entering mql or hot; publish what is missing on needs_context."""
+    """The engine's listener: hand off a person entering mql or hot (or left there without a handoff); publish what
+    is missing on entering needs_context."""
     if target in QUALIFIED and not evaluation.missing:
         hand_off(session=session, person=person, evaluation=evaluation, now=now)
-    elif target == Status.needs_context.value:
+    elif target == Status.needs_context.value and source != target:
         publish_missing(session=session, person=person, missing=list(evaluation.missing), now=now)
-
-
-def start_handoffs() -> None:
-    """Make every qualified lead be handed off as the engine moves it (idempotent)."""
-    on_moved(on_person_moved, targets=(*QUALIFIED, Status.needs_context.value))
-
-
-def stop_handoffs() -> None:
-    """Stop handing off leads as the engine moves them."""
-    remove_moved_listener(on_person_moved)
 
 
 def hand_off(*, session: Session, person: Person, evaluation: Evaluation, now: datetime) -> Handoff | None:
@@ -83,10 +81,8 @@ def hand_off(*, session: Session, person: Person, evaluation: Evaluation, now: d
                      feedback_within=rules.feedback_within if rules else None, timezone=timezone, now=now)
     outbox.notify(session=session, topic="handoff.created", payload=created_payload(session, handoff, person, account),
                   now=now, key=f"handoff.created:{handoff.id}", rep_id=handoff.rep_id, handoff_id=handoff.id)
-    # Imported here: the CRM package builds on handoffs, so it cannot be imported while this module loads.
-    from leadpact.crm.delivery import enqueue_handoff_pushes
-
-    enqueue_handoff_pushes(session=session, handoff_id=handoff.id, now=now)
+    for listener in installed().handoff_opened:
+        listener(session, handoff.id, now)
     return handoff
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadpact.db import Base
@@ -54,18 +54,31 @@ class Handoff(Base):
 
 
 class Opportunity(Base):
-    """A deal opened from a handoff: amount, and how it closed."""
+    """A deal: opened from a handoff (source "leadpact"), or history imported from a CRM export or pulled from a
+    CRM (source "import", "hubspot", "salesforce") for a person, or for an account alone when no person is named."""
 
     __tablename__ = "opportunities"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_opportunities_source_external_id"),
+        Index("ix_opportunities_account_id", "account_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     amount: Mapped[float | None]
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     stage: Mapped[str] = mapped_column(String(16), default="open")  # open | won | lost
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]  # unknown for history whose export has no created date
     closed_at: Mapped[datetime | None]
     lost_reason: Mapped[str | None] = mapped_column(String(120))
     crm_id: Mapped[str | None] = mapped_column(String(64))
+    # Where the deal was recorded, and as what there: history keeps its own id, name, stage label and owner.
+    source: Mapped[str] = mapped_column(String(16), default="leadpact", server_default="leadpact")
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(255))
+    source_stage: Mapped[str | None] = mapped_column(String(120))
+    owner: Mapped[str | None] = mapped_column(String(320))
+    recorded_at: Mapped[datetime | None]  # when history was imported or pulled
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the export's other columns

@@ -26,6 +26,8 @@ class AccountImporter:
         self.now = now
         self.first_row: dict[str, int] = {}
         self.reps: dict[str, int] = {}
+        # Accounts that existed and changed: their people's fit may have changed with them.
+        self.changed: set[int] = set()
 
     def handle(self, number: int, fields: dict[str, Any], extra: dict[str, Any]) -> str:
         """Store or update the account a row describes; return "stored" or "updated", or raise RowRejected."""
@@ -56,6 +58,8 @@ class AccountImporter:
             account.owner_rep_id = rep_id
         account.updated_at = self.now
         self.session.flush()
+        if not created:
+            self.changed.add(account.id)
         self.first_row[key] = number
         return "stored" if created else "updated"
 

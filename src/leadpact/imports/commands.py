@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -14,12 +15,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from leadpact.clock import get_clock
 from leadpact.db import get_engine, migrate, session_scope
 from leadpact.imports.mapping import MappingError, load_mapping_file, parse_map_options
+from leadpact.imports.outcomes import import_outcomes
 from leadpact.imports.readers import SourceError
 from leadpact.imports.report import ImportReport, write_rejects
 from leadpact.imports.service import IMPORTERS
+from leadpact.imports.stages import load_stage_file, parse_stage_options
 
 import_app = typer.Typer(
-    help="Import people, accounts, events or the content catalog from CSV, XLSX or JSONL.",
+    help="Import people, accounts, events, the content catalog or historic outcomes from CSV, XLSX or JSONL.",
     no_args_is_help=True,
 )
 
@@ -28,7 +31,11 @@ DESCRIPTIONS = {
     "accounts": "Import accounts (upsert by domain, else company name; owner is a rep's email).",
     "events": "Import events as Segment messages (JSONL lines are messages; CSV columns map to message fields).",
     "content": "Import the content catalog (upsert by id; funnel_stage is awareness, consideration or decision).",
+    "outcomes": "Import historic outcomes: opportunities from a CRM export, by a person's email or by the account "
+                "alone (domain or company name), their stage read as won, lost or open.",
 }
+DATE_FORMAT_HELP = ("How the file writes dates when they could be read two ways: DD/MM/YYYY, MM/DD/YYYY, "
+                    "DD.MM.YYYY or a strptime format such as %d/%m/%Y.")
 # Files shorter than this finish before a progress bar would tell anyone anything.
 PROGRESS_FROM_ROWS = 2000
 SHOWN_REJECTIONS = 20
@@ -62,13 +69,57 @@ def _command(kind: str) -> Callable[..., None]:
             as_json=as_json,
         )
 
-    command.__doc__ = DESCRIPTIONS[kind]
-    command.__name__ = f"import_{kind}"
-    return command
+    def dated_command(
+        file: Path = typer.Argument(..., help="CSV, TSV, XLSX or JSONL file to import."),
+        map_options: list[str] = typer.Option(
+            [], "--map", help="source_column=field (repeatable); overrides the default and --mapping columns."
+        ),
+        mapping: Path | None = typer.Option(None, "--mapping", help="YAML or JSON file of source_column: field."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; store nothing."),
+        sheet: str | None = typer.Option(None, "--sheet", help="Sheet to read from an XLSX workbook."),
+        rejects: Path | None = typer.Option(None, "--rejects", help="Write rejected rows, with a reason, to this CSV."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON summary object."),
+        date_format: str | None = typer.Option(None, "--date-format", help=DATE_FORMAT_HELP),
+    ) -> None:
+        run_import(kind, file, map_options=map_options, mapping=mapping, dry_run=dry_run, sheet=sheet,
+                   rejects=rejects, as_json=as_json, options={"date_format": date_format})
+
+    chosen = dated_command if kind == "events" else command
+    chosen.__doc__ = DESCRIPTIONS[kind]
+    chosen.__name__ = f"import_{kind}"
+    return chosen
+
 
 
 for _kind in IMPORTERS:
     import_app.command(_kind, help=DESCRIPTIONS[_kind])(_command(_kind))
+
+
+@import_app.command("outcomes", help=DESCRIPTIONS["outcomes"])
+def import_outcomes_command(
+    file: Path = typer.Argument(..., help="CSV, TSV or XLSX export of opportunities or deals."),
+    map_options: list[str] = typer.Option(
+        [], "--map", help="source_column=field (repeatable); overrides the default and --mapping columns."
+    ),
+    mapping: Path | None = typer.Option(None, "--mapping", help="YAML or JSON file of source_column: field, and "
+                                                                  "optionally `stages: {Stage name: won}`."),
+    stage: list[str] = typer.Option([], "--stage", help='"Stage name=won|lost|open" (repeatable), for stages '
+                                                         "beyond HubSpot's and Salesforce's defaults."),
+    date_format: str | None = typer.Option(None, "--date-format", help=DATE_FORMAT_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; store nothing."),
+    sheet: str | None = typer.Option(None, "--sheet", help="Sheet to read from an XLSX workbook."),
+    rejects: Path | None = typer.Option(None, "--rejects", help="Write rejected rows, with a reason, to this CSV."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary object."),
+) -> None:
+    """Import historic outcomes (closed and open deals) from a CRM export."""
+    try:
+        stages = load_stage_file(mapping) if mapping is not None else {}
+        stages.update(parse_stage_options(stage))
+    except (MappingError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    run_import("outcomes", file, map_options=map_options, mapping=mapping, dry_run=dry_run, sheet=sheet,
+               rejects=rejects, as_json=as_json, options={"date_format": date_format, "stages": stages})
 
 
 def run_import(
@@ -81,6 +132,7 @@ def run_import(
     sheet: str | None,
     rejects: Path | None,
     as_json: bool,
+    options: dict[str, Any] | None = None,
 ) -> None:
     """Run one import in one transaction (rolled back on a dry run) and print its report; exit 2 on bad usage."""
     errors = Console(stderr=True)
@@ -89,8 +141,9 @@ def run_import(
         columns.update(parse_map_options(map_options))
         migrate(get_engine())
         with session_scope() as session, _progress_bar(errors, kind) as progress:
-            report = IMPORTERS[kind](session=session, path=file, columns=columns, sheet=sheet,
-                                     now=get_clock().now(), progress=progress)
+            importer = import_outcomes if kind == "outcomes" else IMPORTERS[kind]
+            report = importer(session=session, path=file, columns=columns, sheet=sheet, now=get_clock().now(),
+                              progress=progress, **{k: v for k, v in (options or {}).items() if v is not None})
             if dry_run:
                 session.rollback()
     except (MappingError, SourceError, OSError) as error:
@@ -104,6 +157,8 @@ def run_import(
             typer.echo(f"error: cannot write the rejects file ({error}); {stored}", err=True)
             raise typer.Exit(1) from None
         typer.echo(f"wrote {count:,} rejected row{'s' if count != 1 else ''} to {rejects}", err=True)
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
     if report.ignored_columns:
         typer.echo(f"ignored columns (content assets have no traits): {', '.join(report.ignored_columns)}", err=True)
     if as_json:

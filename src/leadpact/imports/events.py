@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpact.imports import checks
+from leadpact.imports.dates import date_readers, read_date
 from leadpact.imports.mapping import IGNORE, build_mapping, check_target
 from leadpact.imports.people import new_person_with_email
 from leadpact.imports.readers import Source, SourceRow
@@ -36,9 +37,12 @@ def import_event_rows(
     now: datetime,
     report: ImportReport,
     tick: Tick,
+    date_format: str | None = None,
 ) -> None:
     """Turn every row of `source` into a message and store the valid ones in chunks of CHUNK."""
     column_map = build_mapping("events", source.columns, columns) if source.format != "jsonl" else None
+    # Spreadsheet timestamps come in export formats (10/20/2016 3:45 PM, 20.10.2016, serials): read them to ISO.
+    dates = date_readers(source, column_map, ("timestamp",), given=date_format) if column_map is not None else {}
     for target in columns.values():
         check_target("events", target)
     pending: list[tuple[SourceRow, dict[str, Any]]] = []
@@ -49,7 +53,10 @@ def import_event_rows(
             if row.error:
                 raise RowRejected(row.error)
             if column_map is not None:
-                raw = message_of_row(*column_map.apply(row.values))
+                fields, extra = column_map.apply(row.values)
+                if dates and fields.get("timestamp") is not None:
+                    fields["timestamp"] = read_date(dates, fields, "timestamp").isoformat()
+                raw = message_of_row(fields, extra)
             else:
                 raw = _renamed(row.values, columns)
             pending.append((row, _with_message_id(raw)))

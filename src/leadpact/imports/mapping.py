@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KINDS = ("people", "accounts", "events", "content")
+KINDS = ("people", "accounts", "events", "content", "outcomes", "firmographics")
 
 # Each field with the spellings recognised by default, compared after `spelling()` (lower case, letters and
 # digits only), so "E-mail", "email_address" and "Email Address" all meet "emailaddress" or "email".
@@ -63,14 +63,44 @@ CONTENT: dict[str, tuple[str, ...]] = {
     "problem": ("problem", "painpoint", "pain", "problemsolved"),
     "funnel_stage": ("funnelstage", "stage", "buyerstage", "buyingstage", "funnel"),
 }
+# Opportunities from a CRM export: the column names of HubSpot's and Salesforce's own exports and reports.
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "external_id": ("opportunityid", "dealid", "recordid", "id", "crmid", "opportunity18digitid"),
+    "name": ("opportunityname", "dealname", "name", "opportunity", "deal", "title"),
+    "email": ("email", "contactemail", "emailaddress", "primarycontactemail", "associatedcontactemail",
+              "contactemailaddress"),
+    "domain": ("domain", "website", "companydomain", "companydomainname", "accountwebsite", "accountdomain",
+               "websiteurl", "url"),
+    "company": ("company", "companyname", "account", "accountname", "associatedcompany", "organization",
+                "organisation"),
+    "stage": ("stage", "stagename", "dealstage", "opportunitystage", "status"),
+    "won": ("won", "iswon", "closedwon"),
+    "closed": ("closed", "isclosed"),
+    "created_at": ("createddate", "createdate", "created", "createdon", "createdat", "opportunitycreateddate",
+                   "opendate", "opened", "openedat"),
+    "closed_at": ("closedate", "closeddate", "closedat", "closedon", "dateclosed", "wonlostdate"),
+    "amount": ("amount", "dealamount", "opportunityamount", "value", "dealvalue", "amountusd", "totalamount"),
+    "currency": ("currency", "currencycode", "opportunitycurrency", "dealcurrencycode", "amountcurrency"),
+    "lost_reason": ("lostreason", "closedlostreason", "lossreason", "reasonlost", "reasonforloss"),
+    "owner": ("owner", "opportunityowner", "dealowner", "owneremail", "ownername", "salesrep", "rep", "accountowner"),
+    "industry": ("industry", "accountindustry", "companyindustry"),
+    "employees": ("employees", "numberofemployees", "employeecount", "headcount", "accountemployees",
+                  "companysize", "accountnumberofemployees"),
+    "country": ("country", "billingcountry", "accountcountry", "countryregion", "accountbillingcountry"),
+}
+# A firmographics file for enrichment (`leadpact enrich load`): a domain and what is known about the company.
+FIRMOGRAPHICS: dict[str, tuple[str, ...]] = {name: spellings for name, spellings in ACCOUNTS.items() if name != "owner"}
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {"people": PEOPLE, "accounts": ACCOUNTS, "events": EVENTS,
-                                                 "content": CONTENT}
+                                                 "content": CONTENT, "outcomes": OUTCOMES,
+                                                 "firmographics": FIRMOGRAPHICS}
 # Targets that take any name after the dot: where a column lands inside a message or the traits.
 PREFIXES: dict[str, tuple[str, ...]] = {
     "people": ("traits.",),
     "accounts": ("traits.",),
     "events": ("properties.", "context.", "traits."),
     "content": (),
+    "outcomes": (),
+    "firmographics": (),
 }
 IGNORE = "ignore"
 
@@ -123,6 +153,9 @@ def load_mapping_file(path: Path) -> dict[str, str]:
             data = yaml.safe_load(text)
     except Exception as error:  # JSON and YAML each raise their own error types
         raise MappingError(f"mapping file {path} cannot be read: {error}") from None
+    if isinstance(data, dict) and "stages" in data:
+        # The outcomes import's stage vocabulary (imports.stages) shares the file; it is not a column.
+        data = {key: value for key, value in data.items() if key != "stages"}
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leadpact.escaping import spreadsheet_text
+
 
 class RowRejected(ValueError):
     """A row that cannot be imported; the message says what is wrong with it."""
@@ -37,6 +39,7 @@ class ImportReport:
     duplicates: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was read differently from how it was written
 
     @property
     def rejected(self) -> int:
@@ -49,7 +52,7 @@ class ImportReport:
 
     def to_dict(self, *, dry_run: bool = False) -> dict[str, Any]:
         """Return the summary object `--json` prints (`would_store` instead of `stored` on a dry run)."""
-        return {
+        summary: dict[str, Any] = {
             "kind": self.kind,
             "dry_run": dry_run,
             "read": self.read,
@@ -59,6 +62,9 @@ class ImportReport:
             "rejected": self.rejected,
             "rejections": [r.to_dict() for r in sorted(self.rejections, key=lambda r: r.row)],
         }
+        if self.notes:
+            summary["notes"] = list(self.notes)
+        return summary
 
     def summary_line(self, *, dry_run: bool = False) -> str:
         """Return the one-line human summary."""
@@ -79,10 +85,11 @@ def write_rejects(report: ImportReport, path: Path) -> int:
                 columns.append(column)
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["row", *columns, "reason"])
+        writer.writerow(["row", *(spreadsheet_text(column) for column in columns), "reason"])
         for rejection in sorted(report.rejections, key=lambda r: r.row):
-            cells = [_cell(rejection.values.get(column)) for column in columns]
-            writer.writerow([rejection.row, *cells, rejection.reason])
+            # the rejected values are the file's own text: a spreadsheet must not run one as a formula
+            cells = [spreadsheet_text(_cell(rejection.values.get(column))) for column in columns]
+            writer.writerow([rejection.row, *cells, spreadsheet_text(rejection.reason)])
     return report.rejected
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpact.clock import get_clock
@@ -17,6 +18,7 @@ from leadpact.imports.people import PeopleImporter
 from leadpact.imports.readers import Source, SourceRow, open_source
 from leadpact.imports.report import ImportReport, RowRejected
 from leadpact.ingest.service import notify_people_changed
+from leadpact.people.models import Person
 
 # Called with (rows done so far, estimated total rows or None) as the import goes.
 Progress = Callable[[int, int | None], None]
@@ -57,7 +59,13 @@ def import_accounts(
 ) -> ImportReport:
     """Upsert accounts by domain (else company name) from a file and return what happened to each row."""
     now = now or get_clock().now()
-    return _import_rows("accounts", AccountImporter(session, now=now), path, columns, sheet, progress)
+    importer = AccountImporter(session, now=now)
+    report = _import_rows("accounts", importer, path, columns, sheet, progress)
+    # The people of the accounts it changed are evaluated again: a new size or industry can qualify them.
+    if importer.changed:
+        people = session.scalars(select(Person.id).where(Person.account_id.in_(sorted(importer.changed))))
+        notify_people_changed(session, set(people), now)
+    return report
 
 
 def import_content(
@@ -85,13 +93,15 @@ def import_events(
     sheet: str | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    date_format: str | None = None,
 ) -> ImportReport:
     """Store a file's rows as Segment messages through the live ingest path and return what happened to each row."""
     now = now or get_clock().now()
     source = open_source(path, sheet=sheet)
     report = ImportReport("events")
     tick = _ticker(source, progress)
-    import_event_rows(session, source=source, columns=columns or {}, now=now, report=report, tick=tick)
+    import_event_rows(session, source=source, columns=columns or {}, now=now, report=report, tick=tick,
+                      date_format=date_format)
     tick(0, final=True)
     return report
 

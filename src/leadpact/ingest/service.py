@@ -28,30 +28,19 @@ from leadpact.people.accounts import AccountDirectory
 from leadpact.people.freemail import email_domain as domain_of
 from leadpact.people.models import Person
 from leadpact.people.traits import apply_person_traits, company_of, name_key
+from leadpact.wiring import installed
 from leadpact.write_lock import sqlite_writer
 
-# Called inside the ingest transaction with each touched person's new events (Segment-shape mappings).
+# Called inside the ingest transaction with each touched person's new events (Segment-shape mappings): the
+# installed wiring's `people_changed` listeners (live evaluation).
 PeopleChanged = Callable[[Session, dict[int, list[dict[str, Any]]], datetime], None]
-_listeners: list[PeopleChanged] = []
-
-
-def on_people_changed(listener: PeopleChanged) -> None:
-    """Register a function run after each stored batch with the people it touched (live evaluation)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
 
 
 def notify_people_changed(session: Session, person_ids: set[int], now: datetime) -> None:
     """Tell the listeners that these people changed without new events (an import, a CRM update)."""
     if person_ids:
-        for listener in _listeners:
+        for listener in installed().people_changed:
             listener(session, {person_id: [] for person_id in person_ids}, now)
-
-
-def remove_listener(listener: PeopleChanged) -> None:
-    """Stop calling a listener registered with `on_people_changed`."""
-    if listener in _listeners:
-        _listeners.remove(listener)
 
 
 @dataclass
@@ -163,7 +152,7 @@ def store_messages(
         new_events.setdefault(row["person_id"], []).append(message.as_event())
     result.people = set(new_events)
     _touch_people(session, rows, now)
-    for listener in _listeners:
+    for listener in installed().people_changed:
         listener(session, new_events, now)
     return result
 

@@ -20,6 +20,7 @@ from leadpact.db import get_engine, session_scope
 from leadpact.ingest.service import IngestResult, Rejected, parse_batch, prepare_rows
 from leadpact.ingest.writer import writer_for
 from leadpact.keys.service import find_key
+from leadpact.telemetry import observe_ingest
 
 router = APIRouter(tags=["tracking"])
 SINGLE_TYPES = ("track", "identify", "page", "screen", "group", "alias")
@@ -155,8 +156,10 @@ async def _handle(request: Request, endpoint_type: str | None) -> Response:
         else:
             raws = [{k: v for k, v in data.items() if k != "writeKey"}]
     except BadRequest as error:
+        observe_ingest(stored=0, duplicates=0, rejected=[error.message])
         return _error(error.status, error.message)
     result = await _ingest(raws, data, key_id, endpoint_type)
+    observe_ingest(stored=result.stored, duplicates=result.duplicates, rejected=[r.reason for r in result.rejected])
     if endpoint_type is not None and result.rejected:
         return _error(400, result.rejected[0].reason)
     return _json(200, result.to_dict())

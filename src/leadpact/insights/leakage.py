@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
+from leadpact.files import SourceError, read_frame
 from leadpact.insights.baselines import Folds, single_field_auc
-from leadpact.insights.table import LeadTable
+from leadpact.insights.table import LeadTable, TrainingError
 
 # Words in a column's name that say it is written after contact (configurable: `after_handoff_words`).
 AFTER_HANDOFF_WORDS = ("tag", "tags", "quality", "status", "stage", "outcome", "disposition", "rejection",
@@ -45,7 +45,11 @@ class Flag:
 
 def read_dictionary(path: Path) -> dict[str, str]:
     """Return column → description from a data dictionary CSV (first column: name, second: description)."""
-    frame = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=True)
+    # The imports' reader (any delimiter, BOM, Windows-1252), as for the table it describes.
+    try:
+        frame = read_frame(path)
+    except SourceError as error:
+        raise TrainingError(f"data dictionary: {error}") from None
     if frame.width < 2:
         return {}
     names, descriptions = frame.columns[0], frame.columns[1]

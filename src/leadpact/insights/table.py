@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from leadpact.files import SourceError, read_frame
+
 MISSING_WORDS = ("select", "")  # a form left at its default says nothing
 POSITIVE_WORDS = ("1", "yes", "true", "won", "converted", "accepted", "y", "t")
 RARE = 30  # values seen fewer times than this share one "other" category: too few to learn from
@@ -64,15 +66,15 @@ class LeadTable:
 
 
 def read_csv(path: Path) -> pl.DataFrame:
-    """Return a CSV of leads with every column as text, or raise TrainingError saying what is wrong."""
+    """Return a CSV (or XLSX) of leads with every column as text, or raise TrainingError saying what is wrong."""
+    # The imports' reader: any delimiter, BOM, Windows-1252, quoted line breaks, the same errors in the same words.
+    if not Path(path).is_file():
+        raise TrainingError(f"{path}: no such file")
     try:
-        frame = pl.read_csv(path, infer_schema_length=0, null_values=[""], truncate_ragged_lines=True)
-    except FileNotFoundError:
-        raise TrainingError(f"{path}: no such file") from None
-    except pl.exceptions.NoDataError:
-        raise TrainingError(f"{path}: the file is empty") from None
-    except (pl.exceptions.ComputeError, OSError) as error:
-        raise TrainingError(f"{path}: cannot read it as CSV: {error}") from None
+        frame = read_frame(Path(path))
+    except SourceError as error:
+        message = str(error)
+        raise TrainingError(f"{path}: the file is empty" if " is empty" in message else message) from None
     if frame.height == 0:
         raise TrainingError(f"{path}: no rows under the header")
     return frame

@@ -3,15 +3,13 @@
 from leadpact.lifecycle.service import (
     SYSTEM,
     Move,
+    MovesMade,
     TransitionRefused,
     history,
     move,
-    on_moves,
-    remove_moves_listener,
 )
 from leadpact.lifecycle.states import OPEN, RANK, Status, is_allowed
 
 __all__ = [
-    "OPEN", "RANK", "SYSTEM", "Move", "Status", "TransitionRefused", "history", "is_allowed", "move", "on_moves",
-    "remove_moves_listener",
+    "OPEN", "RANK", "SYSTEM", "Move", "MovesMade", "Status", "TransitionRefused", "history", "is_allowed", "move",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +16,7 @@ from leadpact.db import bind_processors, driver_params, execute_many, placeholde
 from leadpact.lifecycle.models import Transition
 from leadpact.lifecycle.states import Status, is_allowed
 from leadpact.people.models import Person
+from leadpact.wiring import installed
 
 SYSTEM = "system"
 
@@ -59,32 +59,9 @@ class EncodedMove(Move):
 
 # Called in the mover's transaction after each set of moves, with (session, moves, at, actor), before the audit rows
 # are written: a listener may add to a move's reasons what the move made it do. Domains built on the lifecycle
-# (handoffs closing when their person leaves the handoff path) listen here, as the lifecycle cannot import them.
+# (handoffs closing when their person leaves the handoff path) listen here through the installed wiring's
+# `lifecycle_moved`, as the lifecycle cannot import them.
 MovesMade = Callable[[Session, list[Move], datetime, str], None]
-_listeners: list[MovesMade] = []
-# Domains whose import registers a listener: loaded before the first move, so that no process (a CLI command, an
-# import, a worker) moves people without them.
-LISTENING = ("leadpact.handoff",)
-_loaded: list[str] = []
-
-
-def _load_listeners() -> None:
-    if not _loaded:
-        for module in LISTENING:
-            importlib.import_module(module)
-        _loaded.extend(LISTENING)
-
-
-def on_moves(listener: MovesMade) -> None:
-    """Register a function called after every set of moves, whoever makes them (idempotent)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def remove_moves_listener(listener: MovesMade) -> None:
-    """Stop calling a listener registered with `on_moves`."""
-    if listener in _listeners:
-        _listeners.remove(listener)
 
 
 def apply_moves(
@@ -104,7 +81,6 @@ def apply_moves(
         checked.add((m.from_status, m.to_status))
     if not moves:
         return
-    _load_listeners()
     session.flush()
     connection = session.connection()
     mark = placeholder(connection)
@@ -122,7 +98,7 @@ def apply_moves(
             # Keep loaded objects truthful without a reload; the database already holds these values.
             set_committed_value(person, "status", by_person[person.id].to_status)
             set_committed_value(person, "updated_at", at)
-    for listener in list(_listeners):
+    for listener in installed().lifecycle_moved:
         listener(session, moves, at, actor)
     # The audit rows as the driver takes them: the shared time encoded once, not once per row (activation writes
     # 100,000 at a time); reasons are encoded after the listeners, which may add to them.

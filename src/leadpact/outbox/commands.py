@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 
 import typer
 
 from leadpact.clock import get_clock
+from leadpact.config import get_settings
 from leadpact.db import get_engine, migrate, session_scope
 from leadpact.outbox.delivery import outbox_row
 from leadpact.outbox.operations import OutboxError, add_channel, list_channels, list_messages, retry_message
+from leadpact.outbox.settings import get_outbox_settings
+from leadpact.telemetry import configure_logging
 
 outbox_app = typer.Typer(help="See what the outbox holds (dead letters first) and send a row again.",
                          no_args_is_help=True)
@@ -40,7 +42,8 @@ def worker(
     """Fire due SLA timers and deliver the outbox until stopped (Ctrl-C); run as many as you like."""
     from leadpact.worker import new_worker_id, run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     engine = get_engine()
     migrate(engine)
     stop = threading.Event()
@@ -48,6 +51,9 @@ def worker(
     previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
     name = worker_id or new_worker_id()
     typer.echo(f"worker {name} on {engine.url.render_as_string(hide_password=True)}", err=True)
+    if not get_outbox_settings().smtp_host:
+        typer.echo("warning: no SMTP relay configured (LEADPACT_SMTP_HOST): emails to reps wait in the outbox until "
+                   "one is; `leadpact doctor` says more", err=True)
     try:
         totals = run_worker(engine=engine, clock=get_clock(), poll_interval=poll, worker_id=name, stop_event=stop,
                             once=once)

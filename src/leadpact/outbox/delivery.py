@@ -1,4 +1,5 @@
-"""Working the outbox: claim due rows under a lease, deliver outside any transaction, record the outcome.
+"""Working the outbox: claim due rows under a lease (`leadpact.outbox.leases`), deliver outside any transaction,
+record the outcome.
 
 Delivery is at least once: a worker that dies after the receiver accepted a message but before it recorded the
 success leaves the row pending; when its lease lapses another worker sends it again with the same idempotency key
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from leadpact.clock import Clock
+from leadpact.outbox.leases import Leases
 from leadpact.outbox.models import OutboxMessage
 from leadpact.outbox.settings import OutboxSettings, get_outbox_settings
 from leadpact.outbox.transports import Delivery, DeliveryError, get_transport
@@ -36,67 +39,27 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
-def any_due(*, engine: Engine, now: datetime, kind: str | None = None) -> bool:
-    """Whether a row (of `kind`, when given) is due and free to claim: one read, in its own transaction."""
-    free = or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)
-    due = select(outbox.c.id).where(outbox.c.state == "pending", outbox.c.next_attempt_at <= now, free).limit(1)
-    if kind is not None:
-        due = due.where(outbox.c.kind == kind)
-    with engine.connect() as connection:
-        return connection.execute(due).first() is not None
-
-
-def claim_due(*, engine: Engine, now: datetime, worker_id: str, limit: int, lease: timedelta) -> list[Delivery]:
-    """Lease up to `limit` due rows to `worker_id` and return them; a row leased to a live worker is never returned."""
-    # A read first: an idle pass then never asks SQLite for its one write lock, which the ingest writer holds
-    # most of the time under load and behind which a claim waits for seconds.
-    if not any_due(engine=engine, now=now):
-        return []
-    free = or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)
-    due = (
-        select(outbox.c.id)
-        .where(outbox.c.state == "pending", outbox.c.next_attempt_at <= now, free)
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
-        .limit(limit)
-    )
-    if engine.dialect.name == "postgresql":
-        # Concurrent workers take disjoint rows instead of queueing behind each other's locks.
-        due = due.with_for_update(skip_locked=True)
-    # One statement: on SQLite it is the compare-and-set (`free` re-checked under the single writer lock), on
-    # PostgreSQL the rows are already locked by the sub-select.
-    claim = (
-        update(outbox)
-        .where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.state == "pending", free)
-        .values(locked_by=worker_id, locked_until=now + lease)
-        .returning(outbox.c.id, outbox.c.kind, outbox.c.topic, outbox.c.destination, outbox.c.payload,
-                   outbox.c.idempotency_key, outbox.c.attempts)
-    )
-    with engine.begin() as connection:
-        rows = connection.execute(claim).all()
-    return sorted(
-        (
-            Delivery(id=row.id, kind=row.kind, topic=row.topic, destination=row.destination, payload=row.payload or {},
-                     idempotency_key=row.idempotency_key, attempt=row.attempts + 1, now=now)
-            for row in rows
-        ),
-        key=lambda delivery: delivery.id,
-    )
-
-
 def deliver_due(
-    *, engine: Engine, now: datetime, worker_id: str, clock: Clock | None = None, settings: OutboxSettings | None = None
+    *, engine: Engine, now: datetime, worker_id: str, clock: Clock | None = None,
+    settings: OutboxSettings | None = None, leases: Leases | None = None,
 ) -> DeliveryReport:
-    """Claim one batch of due rows, deliver each and record the outcome; return what happened."""
+    """Claim one batch of due rows, deliver each and record the outcome; return what happened. The rows' leases are
+    renewed while the batch is delivered: by the worker's own `leases` when given, else for this call."""
     settings = settings or get_outbox_settings()
-    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    if leases is None:
+        own = worker_leases(engine=engine, worker_id=worker_id, now=clock.now if clock is not None else lambda: now,
+                            settings=settings)
+        with own.renewing():
+            return deliver_due(engine=engine, now=now, worker_id=worker_id, clock=clock, settings=settings,
+                               leases=own)
     report = DeliveryReport()
-    for delivery in claim_due(engine=engine, now=now, worker_id=worker_id, limit=settings.outbox_batch_size,
-                              lease=lease):
+    for delivery in leases.claim(limit=settings.outbox_batch_size, now=now):
         report.claimed += 1
         outcome = deliver_one(delivery)
         finished = clock.now() if clock is not None else now
         state = record_outcome(engine=engine, delivery=delivery, error=outcome, now=finished, worker_id=worker_id,
                                settings=settings)
+        leases.let_go([delivery])
         if state == "delivered":
             report.delivered += 1
         elif state == "dead":
@@ -106,6 +69,14 @@ def deliver_due(
         if outcome is not None:
             report.errors.append(f"#{delivery.id} {delivery.kind} {delivery.destination}: {outcome}")
     return report
+
+
+def worker_leases(*, engine: Engine, worker_id: str, now: Callable[[], datetime],
+                  settings: OutboxSettings | None = None) -> Leases:
+    """The leases of one worker as the settings size them (LEADPACT_OUTBOX_LEASE_SECONDS, _MAX_HOLD_SECONDS)."""
+    settings = settings or get_outbox_settings()
+    return Leases(engine=engine, worker_id=worker_id, lease=timedelta(seconds=settings.outbox_lease_seconds),
+                  max_hold=timedelta(seconds=settings.outbox_max_hold_seconds), now=now)
 
 
 def deliver_one(delivery: Delivery) -> DeliveryError | None:
@@ -148,33 +119,6 @@ def record_outcomes(
     return states
 
 
-def still_leased(*, engine: Engine, deliveries: list[Delivery], worker_id: str) -> list[Delivery]:
-    """Return the deliveries whose rows exist, pending and leased to `worker_id`, under the same key (one read)."""
-    if not deliveries:
-        return []
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(outbox.c.id, outbox.c.idempotency_key)
-            .where(outbox.c.id.in_([d.id for d in deliveries]), outbox.c.state == "pending",
-                   outbox.c.locked_by == worker_id)
-        ).all()
-    found = {(row.id, row.idempotency_key) for row in rows}
-    return [d for d in deliveries if (d.id, d.idempotency_key) in found]
-
-
-def release(*, engine: Engine, deliveries: list[Delivery], worker_id: str) -> int:
-    """Give back the leases of rows this worker will not send (it is stopping), so any worker claims them now."""
-    if not deliveries:
-        return 0
-    with engine.begin() as connection:
-        return connection.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([d.id for d in deliveries]), outbox.c.state == "pending",
-                   outbox.c.locked_by == worker_id)
-            .values(locked_by=None, locked_until=None)
-        ).rowcount
-
-
 def outcome_statement(
     *, delivery: Delivery, error: DeliveryError | None, now: datetime, worker_id: str, settings: OutboxSettings,
 ) -> tuple[str, Any]:
@@ -190,7 +134,9 @@ def outcome_statement(
         )
         state = "delivered"
     else:
-        dead = error.permanent or attempts >= settings.outbox_max_attempts
+        # An attempt that does not count (no relay configured yet) leaves the attempts where they were.
+        attempts = attempts if error.counts else attempts - 1
+        dead = error.permanent or (error.counts and attempts >= settings.outbox_max_attempts)
         state = "dead" if dead else "pending"
         delay = error.retry_after if error.retry_after is not None else backoff(attempts, settings)
         statement = (

@@ -6,8 +6,8 @@ write lock, which the ingest writer holds nearly all the time under load, and SQ
 100 ms retries that keep losing to it (seconds, measured). The outcome is recorded afterwards by the worker loop.
 
 Nothing changes for other processes or when no lane is open: rows wait for a claim as before. A lane that closes
-(shutdown, crash) leaves its undelivered rows leased until the lease lapses; then any worker claims them, and the
-idempotency key keeps a repeat harmless."""
+(shutdown, crash) leaves its undelivered rows leased until the lease lapses (seconds: a lane renews the leases of the
+rows handed to it while they wait); then any worker claims them, and the idempotency key keeps a repeat harmless."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from leadpact.outbox.leases import Leases
 from leadpact.outbox.transports import Delivery, DeliveryError, smtp_session
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,15 @@ class ExpressLane:
     lease: timedelta
     now: Callable[[], datetime]
     wake: threading.Event  # set when outcomes wait to be recorded: the worker loop sleeps on it
+    # The leases of the rows handed over, renewed while they wait and are sent (None: not renewed).
+    leases: Leases | None = None
     waiting: queue.SimpleQueue[Delivery | None] = field(default_factory=queue.SimpleQueue)
     outcomes: queue.SimpleQueue[Outcome] = field(default_factory=queue.SimpleQueue)
 
     def hand_over(self, deliveries: list[Delivery]) -> None:
-        """Queue committed deliveries for sending."""
+        """Queue committed deliveries for sending, their leases renewed from now on."""
+        if self.leases is not None:
+            self.leases.hold(deliveries, leased_at=[d.now for d in deliveries])
         for delivery in deliveries:
             self.waiting.put(delivery)
 
@@ -108,12 +113,14 @@ _lane_lock = threading.Lock()
 
 
 def open_lane(
-    *, worker_id: str, engine: Any, lease: timedelta, now: Callable[[], datetime], wake: threading.Event
+    *, worker_id: str, engine: Any, lease: timedelta, now: Callable[[], datetime], wake: threading.Event,
+    leases: Leases | None = None,
 ) -> ExpressLane:
-    """Open this process's express lane to `worker_id` on `engine` (one per process; an open one is replaced)."""
+    """Open this process's express lane to `worker_id` on `engine` (one per process; an open one is replaced); the
+    rows handed over are held under `leases` when given (renewed while they wait)."""
     global _lane
     with _lane_lock:
-        _lane = ExpressLane(worker_id, engine, lease, now, wake)
+        _lane = ExpressLane(worker_id, engine, lease, now, wake, leases)
         return _lane
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadpact.clock import parse_time
+from leadpact.escaping import header_text, slack_text
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def render(topic: str, payload: dict[str, Any], *, base_url: str | None = None) 
         "feedback.due": f"Feedback due: accept or reject {who}{at_company}",
         "readiness.missing": f"Context missing before {who}{at_company} can be handed off",
     }
-    subject = payload.get("subject") or subjects.get(topic) or f"leadpact: {topic}"
+    # One line whatever a lead's name holds: a CR or LF in an email header is refused, so the email never left.
+    subject = header_text(str(payload.get("subject") or subjects.get(topic) or f"leadpact: {topic}"))
     lines = [subject, ""]
     if payload.get("text"):
         lines += [str(payload["text"]), ""]
@@ -123,18 +125,30 @@ def _item(item: Any) -> str:
     return f"{at} {what}".strip()
 
 
+def slack(text: str, limit: int | None = None) -> str:
+    """Return text for a Slack mrkdwn field: escaped as Slack asks, cut to `limit` without splitting an escape."""
+    escaped = slack_text(text)
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit]
+    ampersand = cut.rfind("&")
+    return cut[:ampersand] if ampersand > limit - 5 and ";" not in cut[ampersand:] else cut
+
+
 def _blocks(subject: str, payload: dict[str, Any], deadline: str | None, link: str | None) -> list[dict[str, Any]]:
+    # A header is plain_text, which Slack shows as written (no mentions, no links); mrkdwn fields are escaped, so a
+    # lead named "<!channel>" or "<https://evil.example|invoice>" is shown, not acted on.
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": subject[:150]}}]
     if payload.get("brief"):
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": str(payload["brief"])[:3000]}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": slack(str(payload["brief"]), 3000)}})
     fields = []
     if deadline:
-        fields.append({"type": "mrkdwn", "text": f"*SLA deadline*\n{deadline}"})
+        fields.append({"type": "mrkdwn", "text": f"*SLA deadline*\n{slack(deadline, 1900)}"})
     if _part(payload, "rep").get("name"):
-        fields.append({"type": "mrkdwn", "text": f"*Rep*\n{_part(payload, 'rep')['name']}"})
+        fields.append({"type": "mrkdwn", "text": f"*Rep*\n{slack(str(_part(payload, 'rep')['name']), 1900)}"})
     if fields:
         blocks.append({"type": "section", "fields": fields})
     if link:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|Timeline>"}})
+        target = slack(link).replace("|", "%7C")
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{target}|Timeline>"}})
     return blocks
-

@@ -14,7 +14,9 @@ class OutboxSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LEADPACT_", env_file="leadpact.env", extra="ignore")
 
-    smtp_host: str = "127.0.0.1"
+    # The mail relay the reps' emails go through. Unset, emails wait in the outbox (without using up their attempts)
+    # until one is set: a default relay that is not there would only fail them until they are given up on.
+    smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None
     smtp_password: str | None = None
@@ -26,8 +28,11 @@ class OutboxSettings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_backoff_base_seconds: float = 30.0
     outbox_backoff_cap_seconds: float = 6 * 3600.0
-    # A claimed row is someone else's until the lease ends; a worker that dies lets it lapse and another retries.
-    outbox_lease_seconds: float = 300.0
+    # A claimed row is its worker's until the lease ends; the worker renews it every third of the lease while it
+    # works, so a worker that dies lets it lapse within this many seconds and another delivers it.
+    outbox_lease_seconds: float = 10.0
+    # A worker stops renewing a row it has held this long (a wedged delivery), so another worker can take it.
+    outbox_max_hold_seconds: float = 600.0
     outbox_batch_size: int = 50
     http_timeout_seconds: float = 15.0
     # `leadpact serve` runs a worker in-process unless this is off (run `leadpact worker` processes instead).

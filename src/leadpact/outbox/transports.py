@@ -29,9 +29,10 @@ import httpx
 import orjson
 
 from leadpact.clock import isoformat
-from leadpact.outbox.render import render
+from leadpact.outbox.render import render, slack
 from leadpact.outbox.service import PRIVATE_PREFIX
 from leadpact.outbox.settings import get_outbox_settings
+from leadpact.wiring import installed
 
 IDEMPOTENCY_HEADER = "X-Leadpact-Idempotency-Key"
 SIGNATURE_HEADER = "X-Leadpact-Signature"
@@ -58,31 +59,32 @@ class Delivery:
 
 
 class DeliveryError(Exception):
-    """A failed attempt; `retry_after` (seconds) is the receiver's own request, honoured over the backoff."""
+    """A failed attempt; `retry_after` (seconds) is the receiver's own request, honoured over the backoff; an attempt
+    that does not `count` (nothing to deliver through yet) waits without bringing the row closer to dead."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False,
+                 counts: bool = True) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.counts = counts
+
+
+# How long an email waits before looking again for an SMTP relay when none is configured.
+NO_RELAY_RETRY_SECONDS = 300.0
 
 
 Transport = Callable[[Delivery], None]
-_transports: dict[str, Transport] = {}
 # Open SMTP connections of this thread's `smtp_session`, by relay (None outside a session).
 _shared = threading.local()
 
 
-def register_transport(kind: str, transport: Transport) -> None:
-    """Deliver outbox rows of `kind` with `transport` (the CRM connectors register `crm` this way)."""
-    _transports[kind] = transport
-
-
 def get_transport(kind: str) -> Transport:
-    """Return the transport of `kind`; raise DeliveryError when none is registered."""
+    """Return the transport of `kind` in the installed wiring; raise DeliveryError when it has none."""
     try:
-        return _transports[kind]
+        return installed().transports[kind]
     except KeyError:
-        # Not permanent: the row waits (with backoff) for a worker that has the plug-in loaded.
+        # Not permanent: the row waits (with backoff) for a worker wired with a transport of its kind.
         raise DeliveryError(f"no transport registered for kind {kind!r} in this worker") from None
 
 
@@ -132,6 +134,10 @@ def smtp_session() -> Iterator[None]:
 def send_email(delivery: Delivery) -> None:
     """Send the delivery's email through the configured SMTP relay (on the shared connection inside a session)."""
     settings = get_outbox_settings()
+    if not settings.smtp_host:
+        raise DeliveryError("no SMTP relay configured: set LEADPACT_SMTP_HOST and LEADPACT_SMTP_PORT (see the "
+                            "README's Configuration); the email waits until then", retry_after=NO_RELAY_RETRY_SECONDS,
+                            counts=False)
     message = build_email(delivery, settings.mail_from)
     connections: dict[tuple[Any, ...], smtplib.SMTP] | None = getattr(_shared, "connections", None)
     relay = (settings.smtp_host, settings.smtp_port, settings.smtp_starttls, settings.smtp_username)
@@ -192,7 +198,7 @@ def _hang_up(smtp: smtplib.SMTP) -> None:
 def post_slack(delivery: Delivery) -> None:
     """Post the delivery to a Slack incoming webhook as text and blocks."""
     rendered = render(delivery.topic, delivery.public_payload)
-    body = orjson.dumps({"text": rendered.subject + "\n" + rendered.text, "blocks": rendered.blocks})
+    body = orjson.dumps({"text": slack(rendered.subject + "\n" + rendered.text), "blocks": rendered.blocks})
     headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: delivery.idempotency_key}
     _post(delivery.destination, body, headers)
 
@@ -251,6 +257,6 @@ def retry_after(value: str | None) -> float | None:
         return None
 
 
-register_transport("email", send_email)
-register_transport("slack", post_slack)
-register_transport("webhook", post_webhook)
+
+# The transports of the notification channels (the composition root adds the CRM's `crm` beside them).
+NOTIFICATION_TRANSPORTS: dict[str, Transport] = {"email": send_email, "slack": post_slack, "webhook": post_webhook}

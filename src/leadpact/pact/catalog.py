@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from leadpact.files import open_source
 from leadpact.pact.memo import remember
 from leadpact.pact.values import WHITESPACE, is_missing
 
@@ -173,10 +173,15 @@ def assets_from(data: Any) -> dict[str, dict[str, Any]]:
 def load_content(path: str | Path) -> dict[str, dict[str, Any]]:
     """Return the content catalog in a .yaml/.yml, .json, .jsonl or .csv file, keyed by asset id."""
     file = Path(path)
-    text = file.read_text(encoding="utf-8")
     suffix = file.suffix.lower()
     if suffix == ".csv":
-        return assets_from([row for row in csv.DictReader(text.splitlines())])
+        # The imports' reader: any delimiter, BOM or Windows-1252, quoted line breaks.
+        rows = list(open_source(file).rows())
+        bad = next((row for row in rows if row.error), None)
+        if bad is not None:
+            raise ValueError(f"{file.name}: row {bad.number} {bad.error}")
+        return assets_from([row.values for row in rows])
+    text = file.read_text(encoding="utf-8")
     if suffix == ".jsonl":
         return assets_from([json.loads(line) for line in text.splitlines() if line.strip()])
     if suffix == ".json":

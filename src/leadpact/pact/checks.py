@@ -7,11 +7,11 @@ found in one pass, even when pydantic has already refused part of its shape.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from leadpact.pact.operators import NUMERIC_OPERATORS, OPERATORS, Operator
+from leadpact.pact.patterns import pattern_problem
 from leadpact.pact.schema import condition_kind
 from leadpact.pact.source import Path
 from leadpact.pact.values import is_number
@@ -66,10 +66,7 @@ def value_problem(operator: Operator, present: bool, value: Any, lists: Iterable
     if takes == "regex":
         if not isinstance(value, str):
             return f"'{name}' expects a regular expression as text"
-        try:
-            re.compile(value)
-        except re.error as error:
-            return f"bad regex: {error}"
+        return pattern_problem(value)
     if takes == "list_name" and value not in lists:
         return f"unknown list '{value}'{_suggest(value, lists)}; lists: {', '.join(sorted(lists))}"
     return None

@@ -14,7 +14,7 @@ import typer
 from leadpact.pact.catalog import Catalog, load_content
 from leadpact.pact.diff import diff
 from leadpact.pact.evaluate import as_utc, compile_pact, evaluate
-from leadpact.pact.load import load_pact, validate_pact
+from leadpact.pact.load import UnreadablePactFile, load_pact, read_pact_file, validate_pact
 from leadpact.pact.offline import read_messages, resolve
 from leadpact.pact.render import render_html, render_markdown
 from leadpact.pact.schema import Pact
@@ -29,9 +29,9 @@ pact_app = typer.Typer(name="pact", help="Validate, show, compare, store, approv
 def _read_pact(file: Path) -> Pact:
     """Return the pact in `file`, or print every problem as FILE:LINE:COL: message and exit 1."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        typer.echo(f"{file}: cannot read: {error.strerror or error}")
+        text = read_pact_file(file)
+    except UnreadablePactFile as error:
+        typer.echo(f"{file}:{error.place}: {error.message}" if error.place else f"{file}: {error.message}")
         raise typer.Exit(1) from None
     pact, errors = validate_pact(text)
     if pact is None:

@@ -13,9 +13,10 @@ from leadpact.pact import schema
 from leadpact.pact.checks import Checker
 from leadpact.pact.examples import example_problems
 from leadpact.pact.schema import Pact, condition_kind
-from leadpact.pact.source import PactError, Path, Positions, read_yaml
+from leadpact.pact.source import MAX_BYTES, PactError, Path, Positions, read_yaml
 
-__all__ = ["InvalidPact", "PactError", "load_pact", "load_pact_file", "stored_pact", "validate_pact"]
+__all__ = ["InvalidPact", "PactError", "UnreadablePactFile", "load_pact", "load_pact_file", "read_pact_file",
+           "stored_pact", "validate_pact"]
 
 TYPE_WORDS = {
     "string_type": "expected text",
@@ -151,9 +152,38 @@ def load_pact(text: str) -> Pact:
     return pact
 
 
+class UnreadablePactFile(ValueError):
+    """A pact file that cannot be read as text: missing, unreadable, too large, or not UTF-8."""
+
+    def __init__(self, message: str, place: str = "") -> None:
+        super().__init__(f"{place}: {message}" if place else message)
+        self.place = place  # "LINE:COLUMN" when the problem has one
+        self.message = message
+
+
+def read_pact_file(path: str | FilePath) -> str:
+    """Return a pact file's text; raise UnreadablePactFile saying why it cannot be read (never read past the
+    size a pact may have)."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise UnreadablePactFile(f"cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_BYTES:
+        raise UnreadablePactFile(f"the pact is over {MAX_BYTES:,} bytes; at most {MAX_BYTES:,} are read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise UnreadablePactFile(f"not UTF-8 text (byte {data[error.start]:#04x}); save the file as UTF-8",
+                                 f"{line}:{column}") from None
+
+
 def load_pact_file(path: str | FilePath) -> Pact:
-    """Return the pact read from a YAML file; raise InvalidPact listing every problem."""
-    return load_pact(FilePath(path).read_text(encoding="utf-8"))
+    """Return the pact read from a YAML file; raise InvalidPact listing every problem (UnreadablePactFile when
+    it cannot be read as text)."""
+    return load_pact(read_pact_file(path))
 
 
 @lru_cache(maxsize=32)

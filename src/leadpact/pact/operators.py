@@ -6,13 +6,13 @@ A test on a missing field gives the entry's `when_missing` (false except for mis
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from leadpact.pact.patterns import searcher
 from leadpact.pact.values import (
     WHITESPACE,
     column_missing,
@@ -164,17 +164,19 @@ def _text_expr(method: str) -> Callable[..., pl.Expr]:
 
 
 def _matches(pattern: Any, lists: Lists) -> Predicate:
-    search = re.compile(pattern).search
-    return lambda actual: (text := to_text(actual)) is not None and search(text) is not None
+    found = searcher(pattern)
+    return lambda actual: (text := to_text(actual)) is not None and found(text)
 
 
 def _matches_expr(column: pl.Expr, dtype: pl.DataType, pattern: Any, lists: Lists) -> pl.Expr:
-    # Python's re, not Polars' Rust regex: the two dialects differ ($, \s, lookarounds) and the
-    # backtest must decide exactly as the live engine does.
-    search = re.compile(pattern).search
+    # The same RE2 program as the Python face, not Polars' own regex engine: that one is linear-time too but reads
+    # patterns differently (its \b, \w, \d and \s are Unicode-aware, so `\bintern\b` does not match "éintern";
+    # `[a-z&&[^aeiou]]` is a set intersection; `a{,3}` and `\Q...\E` are errors), and the backtest must decide
+    # exactly as the live engine does.
+    found = searcher(pattern)
 
     def run(series: pl.Series) -> pl.Series:
-        return pl.Series([v is not None and search(v) is not None for v in series], dtype=pl.Boolean)
+        return pl.Series([v is not None and found(v) for v in series], dtype=pl.Boolean)
 
     return column_text(column, dtype).map_batches(run, return_dtype=pl.Boolean)
 
@@ -235,7 +237,7 @@ OPERATORS: dict[str, Operator] = {
                  _text_expr("starts_with"), lambda v: f'starts with "{v}"'),
         Operator("ends_with", "text", False, _text(lambda a, v: a.endswith(v)),
                  _text_expr("ends_with"), lambda v: f'ends with "{v}"'),
-        Operator("matches", "regex", False, _matches, _matches_expr, lambda v: f"matches the pattern `{v}`"),
+        Operator("matches", "regex", False, _matches, _matches_expr, lambda v: f'matches the pattern "{v}"'),
         Operator("exists", "nothing", False, _always(True), lambda c, t, v, lists: pl.lit(True),
                  lambda v: "is known"),
         Operator("missing", "nothing", True, _always(False), lambda c, t, v, lists: pl.lit(False),

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
+from leadpact.escaping import markdown_text
 from leadpact.pact.examples import example_sentence
 from leadpact.pact.phrases import (
     READINESS_WORDS,
@@ -26,12 +28,18 @@ TEMPLATES = Path(__file__).parent / "templates"
 _ENVIRONMENTS: dict[str, Environment] = {}
 
 
+def _as_markdown(value: Any) -> Any:
+    # Every value the pact's authors wrote shows as itself: a label "<script>" or "*new*" is escaped. Ids, marked
+    # safe in the template, are names of letters, digits, _ and - inside code spans, where escapes would show.
+    return markdown_text(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 def _environment(html: bool) -> Environment:
     key = "html" if html else "md"
     if key not in _ENVIRONMENTS:
         _ENVIRONMENTS[key] = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=html,
                                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                                         keep_trailing_newline=True)
+                                         keep_trailing_newline=True, finalize=None if html else _as_markdown)
     return _ENVIRONMENTS[key]
 
 

@@ -36,6 +36,8 @@ DESCRIBING_COLUMNS = (
     "phone",
     "company_name",
 )
+# The account trait listing the columns whose value enrichment supplied (leadpact.enrichment), not a person or CRM.
+ENRICHED = "_enriched"
 ACCOUNT_COLUMNS: dict[str, str] = {
     "name": "name",
     "industry": "industry",
@@ -95,12 +97,15 @@ def apply_person_traits(person: Any, traits: dict[str, Any]) -> None:
 
 
 def apply_account_traits(account: Any, traits: dict[str, Any], *, overwrite: bool = True) -> None:
-    """Copy known company traits onto the account's columns (only filling gaps when `overwrite` is off)."""
+    """Copy known company traits onto the account's columns (only filling gaps when `overwrite` is off; a value
+    enrichment supplied counts as a gap: what the person or the CRM says replaces it)."""
+    enriched = (account.traits or {}).get(ENRICHED) or []
+    said: set[str] = set()
     for trait, column in ACCOUNT_COLUMNS.items():
         value = traits.get(trait)
         if value is None or value == "" or isinstance(value, dict | list):
             continue
-        if not overwrite and getattr(account, column) is not None:
+        if not overwrite and getattr(account, column) is not None and column not in enriched:
             continue
         if column == "employees":
             value = _as_int(value)
@@ -109,11 +114,19 @@ def apply_account_traits(account: Any, traits: dict[str, Any], *, overwrite: boo
         else:
             value = str(value).strip()[: Account.__table__.c[column].type.length]
         setattr(account, column, value)
+        said.add(column)
     if account.name:
         account.name_key = name_key(account.name)
-    extra = {k: v for k, v in traits.items() if k not in ACCOUNT_COLUMNS}
-    if extra:
-        account.traits = {**(account.traits or {}), **extra}
+    extra = {k: v for k, v in traits.items() if k not in ACCOUNT_COLUMNS and k != ENRICHED}
+    if extra or (enriched and said & set(enriched)):
+        merged = {**(account.traits or {}), **extra}
+        if enriched:
+            left = [column for column in enriched if column not in said]
+            if left:
+                merged[ENRICHED] = left
+            else:
+                merged.pop(ENRICHED, None)
+        account.traits = merged
 
 
 def website_domain(traits: dict[str, Any]) -> str | None:

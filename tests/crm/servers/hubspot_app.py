@@ -17,7 +17,7 @@ from starlette.routing import Route
 from tests.crm.servers.hubspot_portal import HubSpotPortal, Record, iso
 from tests.crm.servers.hubspot_schema import SCHEMA, TO_CONTACT, HubSpotError, parse_datetime, require_keys
 from tests.crm.servers.hubspot_search import search
-from tests.crm.servers.hubspot_setup import object_type, owner, owners, properties
+from tests.crm.servers.hubspot_setup import object_type, owner, owners, pipelines, properties
 
 BATCH_LIMIT = 100
 DEFAULTS = {"contacts": ["createdate", "lastmodifieddate", "hs_object_id"]}
@@ -260,6 +260,7 @@ def create_app(portal: HubSpotPortal) -> Starlette:
         Route("/crm/v3/owners/", handler(owners), methods=["GET"]),
         Route("/crm/v3/owners/{owner_id}", handler(owner), methods=["GET"]),
         Route("/crm/v3/properties/{object_type}", handler(properties), methods=["GET", "POST"]),
+        Route("/crm/v3/pipelines/{object_type}", handler(pipelines), methods=["GET"]),
         Route(objects, handler(create_one), methods=["POST"]),
         Route(objects + "/search", handler(do_search), methods=["POST"]),
         Route(objects + "/batch/create", handler(batch_create), methods=["POST"]),

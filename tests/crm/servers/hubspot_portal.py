@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.crm.servers.hubspot_schema import (
+    COMPANY_TO_DEAL,
+    DEAL_TO_COMPANY,
     FROM_CONTACT,
     LEADPACT_PROPERTIES,
     MODIFIED,
@@ -23,6 +25,7 @@ from tests.crm.servers.hubspot_schema import (
     check_value,
     invalid_properties,
     parse_datetime,
+    stage_metadata,
 )
 
 OWNERS = [
@@ -185,6 +188,10 @@ class HubSpotPortal:
             if record.properties.get(name) != value or name not in record.history:
                 record.history.setdefault(name, []).insert(0, (value, at))
             record.properties[name] = value
+        if record.type == "deals":
+            closed, won = stage_metadata(record.properties.get("dealstage"))
+            record.properties["hs_is_closed"] = "true" if closed else "false"
+            record.properties["hs_is_closed_won"] = "true" if won else "false"
         record.updated_at = at
         record.properties[MODIFIED.get(record.type, ("", "hs_lastmodifieddate"))[1]] = iso(at)
 
@@ -192,6 +199,11 @@ class HubSpotPortal:
         """Associate an engagement or deal with a contact, both ways."""
         self.links.add((from_type, from_id, "contacts", contact_id, TO_CONTACT[from_type]))
         self.links.add(("contacts", contact_id, from_type, from_id, FROM_CONTACT[from_type]))
+
+    def link_company(self, deal_id: str, company_id: str) -> None:
+        """Associate a deal with a company, both ways."""
+        self.links.add(("deals", deal_id, "companies", company_id, DEAL_TO_COMPANY))
+        self.links.add(("companies", company_id, "deals", deal_id, COMPANY_TO_DEAL))
 
     def associated(self, from_type: str, from_id: str, to_type: str) -> list[tuple[str, int]]:
         """(id, association type) of every `to_type` object associated with one object."""
@@ -227,3 +239,21 @@ class HubSpotPortal:
                     "occurredAt": int(at.timestamp() * 1000), "subscriptionType": "deal.creation",
                     "attemptNumber": 0, "objectId": int(record.id), "changeSource": "CRM_UI"}))
             return record
+
+    def past_deal(self, *, created: datetime, contacts: tuple[str, ...] = (), company: str | None = None,
+                  **values: str) -> Record:
+        """A deal made before leadpact was connected (its createdate in the past), on contacts and a company."""
+        with self.lock:
+            record = self.create("deals", self.validate("deals", values, creating=True))
+            record.created_at = created
+            record.properties["createdate"] = iso(created)
+            for contact_id in contacts:
+                self.link("deals", record.id, contact_id)
+            if company is not None:
+                self.link_company(record.id, company)
+            return record
+
+    def add(self, object_type: str, **values: str) -> Record:
+        """A contact or company someone made in the HubSpot UI."""
+        with self.lock:
+            return self.create(object_type, self.validate(object_type, values, creating=True))

@@ -72,12 +72,42 @@ SCHEMA: dict[str, dict[str, Prop]] = {
     "meetings": {"hs_timestamp": Prop(type="datetime"), "hs_meeting_title": _text(),
                  "hubspot_owner_id": OWNER, "hs_createdate": READ, "hs_lastmodifieddate": READ},
     "deals": {"dealname": _text(), "amount": Prop(type="number"), "closedate": Prop(type="datetime"),
-              "dealstage": Prop(type="enumeration", options=["appointmentscheduled", "qualifiedtobuy",
-                                                               "presentationscheduled", "contractsent", "closedwon",
-                                                               "closedlost"]),
+              "dealstage": Prop(type="enumeration", options=[]),  # options: the pipelines' stages (below)
               "pipeline": _text(), "closed_lost_reason": _text(), "hubspot_owner_id": OWNER,
+              "deal_currency_code": _text(),
+              # Calculated by HubSpot from the stage's metadata in its pipeline.
+              "hs_is_closed": Prop(type="bool", read_only=True), "hs_is_closed_won": Prop(type="bool", read_only=True),
               "createdate": READ, "hs_lastmodifieddate": READ},
+    "companies": {"name": _text(), "domain": _text(), "industry": _text(), "numberofemployees": Prop(type="number"),
+                  "country": _text(), "hubspot_owner_id": OWNER, "createdate": READ, "hs_lastmodifieddate": READ},
 }
+# Deal pipelines as GET /crm/v3/pipelines/deals answers them: HubSpot's default sales pipeline (its stage ids and
+# labels, each with `isClosed` and `probability` metadata), and a portal's own renewals pipeline whose stage ids
+# are opaque numbers, as custom pipelines' are.
+PIPELINES = [
+    {"id": "default", "label": "Sales Pipeline", "stages": [
+        ("appointmentscheduled", "Appointment Scheduled", "false", "0.2"),
+        ("qualifiedtobuy", "Qualified To Buy", "false", "0.4"),
+        ("presentationscheduled", "Presentation Scheduled", "false", "0.6"),
+        ("decisionmakerboughtin", "Decision Maker Bought-In", "false", "0.8"),
+        ("contractsent", "Contract Sent", "false", "0.9"),
+        ("closedwon", "Closed Won", "true", "1.0"),
+        ("closedlost", "Closed Lost", "true", "0.0")]},
+    {"id": "71854310", "label": "Renewals", "stages": [
+        ("154216790", "Renewal due", "false", "0.5"),
+        ("154216791", "Renewed", "true", "1.0"),
+        ("154216792", "Churned", "true", "0.0")]},
+]
+SCHEMA["deals"]["dealstage"].options = [stage[0] for pipeline in PIPELINES for stage in pipeline["stages"]]
+
+
+def stage_metadata(stage: str | None) -> tuple[bool, bool]:
+    """(closed, won) of a deal stage, from its pipeline's metadata."""
+    for pipeline in PIPELINES:
+        for stage_id, _label, closed, probability in pipeline["stages"]:
+            if stage_id == stage:
+                return closed == "true", closed == "true" and float(probability) == 1.0
+    return False, False
 # The properties a fresh push-only portal has already been set up with (by `leadpact crm connect`).
 LEADPACT_PROPERTIES = {"leadpact_id": Prop(custom=True), "leadpact_fit_score": Prop(type="number", custom=True),
                        "leadpact_fit_grade": Prop(custom=True), "leadpact_engagement_score": Prop(type="number",
@@ -85,10 +115,12 @@ LEADPACT_PROPERTIES = {"leadpact_id": Prop(custom=True), "leadpact_fit_score": P
                        "leadpact_rejection_reason": Prop(custom=True)}
 REQUIRED_ON_CREATE = {"notes": ["hs_timestamp"], "tasks": ["hs_timestamp"], "calls": ["hs_timestamp"],
                       "emails": ["hs_timestamp"], "meetings": ["hs_timestamp"]}
-MODIFIED = {"contacts": ("createdate", "lastmodifieddate"), "deals": ("createdate", "hs_lastmodifieddate")}
+MODIFIED = {"contacts": ("createdate", "lastmodifieddate"), "deals": ("createdate", "hs_lastmodifieddate"),
+            "companies": ("createdate", "hs_lastmodifieddate")}
 # HUBSPOT_DEFINED association types from an engagement (or deal) to a contact, and back.
 TO_CONTACT = {"notes": 202, "tasks": 204, "calls": 194, "emails": 198, "meetings": 200, "deals": 3}
 FROM_CONTACT = {"notes": 201, "tasks": 203, "calls": 193, "emails": 197, "meetings": 199, "deals": 4}
+DEAL_TO_COMPANY, COMPANY_TO_DEAL = 5, 6
 
 
 class HubSpotError(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 
 from tests.crm.servers.hubspot_portal import HubSpotPortal
-from tests.crm.servers.hubspot_schema import SCHEMA, HubSpotError, Prop, require_keys
+from tests.crm.servers.hubspot_schema import PIPELINES, SCHEMA, HubSpotError, Prop, require_keys
 
 
 def object_type(request: Request) -> str:
@@ -56,3 +56,19 @@ def properties(portal: HubSpotPortal, request: Request, body: Any) -> tuple[int,
     prop = Prop(type=item["type"], label=item["label"], group=item["groupName"], custom=True)
     portal.schema[kind][item["name"]] = prop
     return 201, prop.as_json(item["name"])
+
+
+def pipelines(portal: HubSpotPortal, request: Request, body: Any) -> tuple[int, Any]:
+    """GET /crm/v3/pipelines/{objectType}: the deal pipelines, each stage with its isClosed/probability metadata."""
+    if request.path_params["object_type"] != "deals":
+        raise HubSpotError(400, f"Unable to infer object type from: {request.path_params['object_type']}",
+                           "VALIDATION_ERROR")
+    stamp = "2020-01-01T00:00:00.000Z"
+    return 200, {"results": [
+        {"id": p["id"], "label": p["label"], "displayOrder": order, "archived": False, "createdAt": stamp,
+         "updatedAt": stamp, "stages": [
+             {"id": stage, "label": label, "displayOrder": index, "archived": False, "createdAt": stamp,
+              "updatedAt": stamp, "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+              "metadata": {"isClosed": closed, "probability": probability}}
+             for index, (stage, label, closed, probability) in enumerate(p["stages"])]}
+        for order, p in enumerate(PIPELINES)]}

@@ -16,7 +16,11 @@ LEAD_STATUSES = ["Open - Not Contacted", "Working - Contacted", "Closed - Conver
 TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"]
 STAGES = {"Prospecting": (False, False), "Qualification": (False, False), "Closed Won": (True, True),
           "Closed Lost": (True, False)}
-PREFIX = {"Lead": "00Q", "Task": "00T", "Note": "002", "Opportunity": "006", "User": "005", "Contact": "003"}
+PREFIX = {"Lead": "00Q", "Task": "00T", "Note": "002", "Opportunity": "006", "User": "005", "Contact": "003",
+          "Account": "001", "OpportunityContactRole": "00K"}
+# Relationship names SOQL follows with a dot (`Account.Name`): the reference field each one reads.
+RELATIONSHIPS = {"Account": "AccountId", "Owner": "OwnerId", "Contact": "ContactId", "Opportunity": "OpportunityId",
+                 "Who": "WhoId", "What": "WhatId"}
 
 
 @dataclass
@@ -71,13 +75,26 @@ SCHEMA: dict[str, dict[str, Field]] = {
                  type="boolean")},
     "Opportunity": {**COMMON, "Name": Field(length=120), "StageName": Field(type="picklist", picklist=list(STAGES)),
                     "Amount": Field(type="double"), "CloseDate": Field(type="date"), "IsClosed": Field(
-                        type="boolean", writable=False), "IsWon": Field(type="boolean", writable=False)},
-    "Contact": {**COMMON, "LastName": Field(length=80), "Email": Field(type="email")},
+                        type="boolean", writable=False), "IsWon": Field(type="boolean", writable=False),
+                    "AccountId": Field(type="reference", refers_to=("Account",)),
+                    "Loss_Reason__c": Field(type="picklist", picklist=["Price", "Competitor", "No Decision",
+                                                                       "Timing"])},
+    "Contact": {**COMMON, "LastName": Field(length=80), "FirstName": Field(length=40), "Email": Field(type="email"),
+                "Title": Field(length=128), "AccountId": Field(type="reference", refers_to=("Account",))},
+    "Account": {**COMMON, "Name": Field(length=255), "Website": Field(length=255), "Industry": Field(
+        type="picklist", picklist=["Agriculture", "Banking", "Education", "Finance", "Healthcare", "Manufacturing",
+                                   "Retail", "Technology", "Other"]), "NumberOfEmployees": Field(type="int"),
+                "BillingCountry": Field(length=80)},
+    "OpportunityContactRole": {**{k: v for k, v in COMMON.items() if k != "OwnerId"}, "OpportunityId": Field(
+        type="reference", refers_to=("Opportunity",)), "ContactId": Field(type="reference", refers_to=("Contact",)),
+        "Role": Field(type="picklist", picklist=["Decision Maker", "Economic Buyer", "Evaluator", "Influencer",
+                                                 "Other"]), "IsPrimary": Field(type="boolean")},
     "User": {"Id": Field(type="id", writable=False), "Name": Field(), "Email": Field(type="email"),
              "IsActive": Field(type="boolean"), "LastModifiedDate": READ},
 }
 REQUIRED = {"Lead": ["LastName", "Company"], "Note": ["ParentId", "Title"], "Opportunity": ["Name", "StageName",
-                                                                                             "CloseDate"]}
+                                                                                             "CloseDate"],
+            "Account": ["Name"], "Contact": ["LastName"], "OpportunityContactRole": ["OpportunityId", "ContactId"]}
 DEFAULTS = {"Lead": {"Status": "Open - Not Contacted", "IsConverted": False},
             "Task": {"Status": "Not Started", "Priority": "Normal", "IsClosed": False, "TaskSubtype": "Task"}}
 
@@ -232,15 +249,52 @@ class SalesforceOrg:
         if schema is None:
             raise SalesforceFault(400, "INVALID_TYPE", f"sObject type '{query.sobject}' is not supported.")
         for name in [*query.fields, *(n for n, _ in query.order)]:
-            if name not in schema:
-                raise SalesforceFault(400, "INVALID_FIELD", f"No such column '{name}' on entity '{query.sobject}'.")
+            self._check_field(query.sobject, name)
         rows = [r for r in self.records[query.sobject].values() if holds(query.where, r, _compare(schema))]
         for name, descending in reversed(query.order):
             rows.sort(key=lambda r, n=name: (r.get(n) is None, str(r.get(n) or "")), reverse=descending)
         rows = rows[: query.limit] if query.limit is not None else rows
         url = f"/services/data/v59.0/sobjects/{query.sobject}/"
-        return [{"attributes": {"type": query.sobject, "url": url + r["Id"]}, **{n: r.get(n) for n in query.fields}}
-                for r in rows]
+        answers = []
+        for row in rows:
+            answer: dict[str, Any] = {"attributes": {"type": query.sobject, "url": url + row["Id"]}}
+            for name in query.fields:
+                self._select(answer, row, name)
+            answers.append(answer)
+        return answers
+
+    def _check_field(self, sobject: str, name: str) -> None:
+        """Refuse, as Salesforce does, a field (or `Relationship.Field`) the object does not have."""
+        relation, _, field_name = name.rpartition(".")
+        if not relation:
+            if name not in SCHEMA[sobject]:
+                raise SalesforceFault(400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'.")
+            return
+        reference = SCHEMA[sobject].get(RELATIONSHIPS.get(relation, ""))
+        if reference is None or "." in relation:
+            raise SalesforceFault(400, "INVALID_FIELD", f"Didn't understand relationship '{relation}' in field path. "
+                                                        f"If you are attempting to use a custom relationship, be "
+                                                        f"sure to append the '__r' after the custom relationship name.")
+        if not any(field_name in SCHEMA[target] for target in reference.refers_to):
+            raise SalesforceFault(400, "INVALID_FIELD", f"No such column '{field_name}' on entity "
+                                                        f"'{reference.refers_to[0]}'.")
+
+    def _select(self, answer: dict[str, Any], row: dict[str, Any], name: str) -> None:
+        """Put one selected field into an answer: `Account.Name` nests as {"Account": {attributes, Name}}, or
+        {"Account": null} when the reference is empty."""
+        relation, _, field_name = name.rpartition(".")
+        if not relation:
+            answer[name] = row.get(name)
+            return
+        found = self.find(row.get(RELATIONSHIPS[relation]) or "")
+        if found is None:
+            answer[relation] = None
+            return
+        sobject, target = found
+        nested = answer.get(relation) or {"attributes": {"type": sobject, "url": f"/services/data/v59.0/sobjects/"
+                                                                                 f"{sobject}/{target['Id']}"}}
+        nested[field_name] = target.get(field_name)
+        answer[relation] = nested
 
 
 def _compare(schema: dict[str, Field]) -> Callable[[str, Any, str, Any], bool]:

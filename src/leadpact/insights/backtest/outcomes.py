@@ -87,8 +87,9 @@ def read_outcomes(engine: Engine) -> Outcomes:
                 .select("person", (pl.col("state") == "accepted").alias("accepted"), "rejection_reason"))
     moved = _rows(engine, select(Transition.person_id).where(Transition.to_status.in_(SQL_STATES)),
                   {"person": pl.Int64})
+    # Deals of an account alone (imported history naming no person) have no person to replay.
     opportunities = _rows(engine, select(Opportunity.person_id, Opportunity.stage, Opportunity.opened_at,
-                                         Opportunity.closed_at),
+                                         Opportunity.closed_at).where(Opportunity.person_id.is_not(None)),
                           {"person": pl.Int64, "stage": pl.String, "opened_at": pl.Datetime("us", "UTC"),
                            "closed_at": pl.Datetime("us", "UTC")})
     status = _rows(engine, select(Person.id).where(Person.status.in_(SQL_STATES)), {"person": pl.Int64})

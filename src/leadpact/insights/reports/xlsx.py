@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from leadpact.escaping import formula_like
 from leadpact.insights.reports.blocks import Figures, Format, Report, Table, Text
 from leadpact.insights.reports.formatting import display
 
@@ -96,6 +97,17 @@ def _number_format(cell: Any, format: Format) -> None:
         cell.number_format = NUMBER_FORMATS[format]
 
 
+def _as_text(sheet: Worksheet) -> None:
+    """Keep text a visitor wrote (a lead named =HYPERLINK(...)) from running as a formula: the cell is stored as
+    text and marked with Excel's quote prefix (the leading ' OWASP advises, which Excel keeps when the cell is
+    edited) instead of gaining a visible quote. Numbers are numeric cells and never touched."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and formula_like(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def render_xlsx(report: Report) -> bytes:
     """Return the report as XLSX bytes (a summary sheet only when the report has figures or text)."""
     workbook = Workbook()
@@ -112,6 +124,8 @@ def render_xlsx(report: Report) -> bytes:
         sheet.title = _sheet_name(table.title, taken)
         _write_table(sheet, table)
         sheets.append(sheet)
+    for sheet in workbook.worksheets:
+        _as_text(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
