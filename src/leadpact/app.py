@@ -10,6 +10,10 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from leadpact import __version__, operations, telemetry
+from leadpact.access import RefuseUndeclaredRoutes, declare_path, rules
+from leadpact.access.admin_views import keys_router, users_router
+from leadpact.access.views import router as session_router
+from leadpact.api import TRACKING
 from leadpact.collector import tune_for_serving
 from leadpact.composition import standard_wiring
 from leadpact.config import get_settings
@@ -19,6 +23,7 @@ from leadpact.feedback.views import people_router as outcomes_router
 from leadpact.feedback.views import router as feedback_router
 from leadpact.handoff.views import people_router as missing_router
 from leadpact.handoff.views import router as handoffs_router
+from leadpact.handoff.views import visitors_router
 from leadpact.ingest.views import router as tracking_router
 from leadpact.insights.reports.views import router as insights_router
 from leadpact.outbox.views import router as outbox_router
@@ -32,10 +37,14 @@ def create_app() -> FastAPI:
     """Build the leadpact HTTP application (the composition root of the API process and its embedded worker)."""
     install(standard_wiring())
     app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.")
-    app.include_router(tracking_router)
+    app.include_router(tracking_router, dependencies=[TRACKING])
+    app.include_router(session_router)
+    app.include_router(users_router)
+    app.include_router(keys_router)
     app.include_router(pacts_router)
     app.include_router(handoffs_router)
     app.include_router(missing_router)
+    app.include_router(visitors_router)
     app.include_router(feedback_router)
     app.include_router(outcomes_router)
     app.include_router(insights_router)
@@ -45,6 +54,13 @@ def create_app() -> FastAPI:
     operations.attach(app)  # /healthz, /readyz, /metrics; request ids, metrics and the access log
     start_embedded_worker(app)
     _fold_log_at_shutdown(app)
+    # The API's own description is public: clients and the docs page read it before anyone signs in; so are the
+    # probes a load balancer and Prometheus call (aggregates only, no personal data).
+    probes = [getattr(route, "path", None) for route in operations.router.routes]
+    for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, *probes):
+        if path:
+            declare_path(app.router.routes, path, rules.PUBLIC)
+    app.add_middleware(RefuseUndeclaredRoutes)
     return app
 
 

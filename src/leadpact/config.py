@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     # `leadpact serve` and `leadpact worker` log to stderr at this level and above, as JSON lines (or text).
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+    # Sign-in: how long a session lasts, the failed sign-ins allowed per account and per address, and the key the
+    # session cookie is signed with (unset: a random one made once and kept in the database).
+    session_hours: float = 12.0
+    sign_in_limit: str = "10 per 15 minutes"
+    secret_key: str | None = None
 
 
 @lru_cache

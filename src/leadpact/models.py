@@ -1,5 +1,7 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
+from leadpact.access.models import InstallationSecret, SignInFailure, UserSession
+from leadpact.audit.models import AuditEntry
 from leadpact.crm.models import CrmConnection, CrmLink, CrmWebhookSignature
 from leadpact.db import Base
 from leadpact.enrichment.models import AccountEnrichment, Firmographic
@@ -16,6 +18,10 @@ from leadpact.sla.models import Timer
 __all__ = [
     "Account",
     "AccountEnrichment",
+    "AuditEntry",
+    "InstallationSecret",
+    "SignInFailure",
+    "UserSession",
     "CrmConnection",
     "CrmLink",
     "CrmWebhookSignature",

@@ -94,16 +94,27 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 def keys_create(
     scope: str = typer.Option("ingest", help="ingest (write key: can only send events), read or admin."),
     name: str = typer.Option("default", help="A label for the key."),
+    user: str | None = typer.Option(None, "--user", help="Make a personal token acting as this user (their email), "
+                                                         "with their role, instead of a project key."),
 ) -> None:
-    """Create an API key and print it alone on the last line (it is shown only once)."""
+    """Create an API key (or with --user a personal token) and print it alone on the last line (shown only once)."""
+    from leadpact.access import make_personal_token
     from leadpact.keys.service import create_key
+    from leadpact.org.service import OrgError, require_user
 
     migrate(get_engine())
     try:
         with session_scope() as session:
-            key, secret = create_key(session=session, scope=scope, name=name, now=get_clock().now())
-            typer.echo(f"created {scope} key #{key.id} ({name}); store it now, it is not shown again:", err=True)
-    except ValueError as error:
+            if user is not None:
+                person = require_user(session=session, email=user)
+                key, secret = make_personal_token(session=session, user=person, name=name, now=get_clock().now(),
+                                                  actor="cli")
+                made = f"personal token #{key.id} ({name}) for {person.email}, acting as a {person.role}"
+            else:
+                key, secret = create_key(session=session, scope=scope, name=name, now=get_clock().now())
+                made = f"{scope} key #{key.id} ({name})"
+            typer.echo(f"created {made}; store it now, it is not shown again:", err=True)
+    except (ValueError, OrgError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     typer.echo(secret)
@@ -111,7 +122,7 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list() -> None:
-    """List API keys (prefix, scope, name, created, revoked)."""
+    """List API keys and personal tokens (prefix, scope, name, created, revoked)."""
     from sqlalchemy import select
 
     from leadpact.keys.models import ApiKey

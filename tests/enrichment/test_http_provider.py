@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from leadpact.db import get_engine, session_scope
-from leadpact.enrichment import Firmographics, register_provider, request_enrichment, start_enrichment
+from leadpact.enrichment import Firmographics, register_provider, request_enrichment
 from leadpact.enrichment.http import Pacer
 from leadpact.outbox import OutboxMessage
 from leadpact.outbox.delivery import deliver_due
@@ -81,8 +81,7 @@ def work(clock) -> None:
 
 @pytest.mark.parametrize("provider", [[("hang", 2.0), (429, {"Retry-After": "7"}), (503, {})]], indirect=True)
 def test_a_held_lead_is_enriched_through_retries_and_handed_off_with_nothing_overwritten(live, clock, provider):
-    api, url = provider
-    start_enrichment()
+    api, url = provider  # `live` installs the standard wiring: enrichment hears of leads held for their company
     clock.set(LATER)
     held_for_company_size()  # held: the listener asks the provider about acme.example through the outbox
     row = enrichment_row()

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from leadpact.access import make_personal_token
 from leadpact.clock import SimulatedClock
 from leadpact.db import session_scope
 from leadpact.keys.service import create_key
-from leadpact.org.service import create_user
+from leadpact.org.service import create_user, require_user
 
 from ..conftest import LiveServer
 from .conftest import EXAMPLE
@@ -19,6 +20,7 @@ from .conftest import EXAMPLE
 SOURCE = EXAMPLE.read_text(encoding="utf-8")
 SECOND = SOURCE.replace("name: Northwind lead pact", "name: Northwind lead pact, v2")
 MIA, SAM, ROB = "mia@northwind.example", "sam@northwind.example", "rob@northwind.example"
+ADA = "ada@northwind.example"
 
 
 def key(scope: str) -> str:
@@ -28,43 +30,61 @@ def key(scope: str) -> str:
     return secret
 
 
+def token_of(email: str) -> str:
+    """A personal token acting as this user (with their role)."""
+    with session_scope() as session:
+        user = require_user(session=session, email=email)
+        return make_personal_token(session=session, user=user, name="test", now=datetime.now(UTC), actor="test")[1]
+
+
 @pytest.fixture
-def api(live_server: LiveServer, clock: SimulatedClock) -> Iterator[httpx.Client]:
-    """An admin-keyed client on the live server, with a marketing user, a manager and a rep."""
+def people(live_server: LiveServer, clock: SimulatedClock) -> Iterator[dict[str, httpx.Client]]:
+    """Clients signed in as a marketing user (Mia), a manager (Sam), a rep (Rob) and an admin (Ada), each with a
+    personal token, plus an admin automation key."""
     with session_scope() as session:
         for email, name, role in ((MIA, "Mia Marketing", "marketing"), (SAM, "Sam Sales", "manager"),
-                                  (ROB, "Rob Rep", "rep")):
+                                  (ROB, "Rob Rep", "rep"), (ADA, "Ada Admin", "admin")):
             create_user(session=session, email=email, name=name, role=role, now=clock.now())
-    headers = {"Authorization": f"Bearer {key('admin')}"}
-    with httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers, timeout=30) as client:
-        yield client
+    tokens = {email: token_of(email) for email in (MIA, SAM, ROB, ADA)} | {"automation": key("admin")}
+    clients = {who: httpx.Client(base_url=f"{live_server.url}/api/v1", timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"}) for who, token in tokens.items()}
+    yield clients
+    for client in clients.values():
+        client.close()
+
+
+@pytest.fixture
+def api(people: dict[str, httpx.Client]) -> httpx.Client:
+    """Mia's client: marketing writes drafts and signs the marketing side."""
+    return people[MIA]
 
 
 def add(api: httpx.Client, source: str = SOURCE) -> int:
     """Store a draft and return its number."""
-    response = api.post("/pacts", json={"source": source, "author": MIA, "note": "test"})
+    response = api.post("/pacts", json={"source": source, "note": "test"})
     assert response.status_code == 201, response.text
     return response.json()["version"]
 
 
-def sign(api: httpx.Client, version: int, *emails: str) -> httpx.Response:
-    """Sign `version` as each email in turn; return the last response."""
+def sign(people: dict[str, httpx.Client], version: int, *emails: str) -> httpx.Response:
+    """Sign `version` as each user in turn (each signed in as themselves); return the last response."""
     for email in emails:
-        response = api.post(f"/pacts/{version}/approvals", json={"user_email": email})
+        response = people[email].post(f"/pacts/{version}/approvals")
     return response
 
 
-def test_full_flow(api: httpx.Client, clock: SimulatedClock) -> None:
+def test_full_flow(api: httpx.Client, people: dict[str, httpx.Client], clock: SimulatedClock) -> None:
     assert add(api) == 1
     assert api.get("/pacts/1").json()["state"] == "draft"
-    assert sign(api, 1, MIA).json()["state"] == "draft"
+    assert api.get("/pacts/1").json()["created_by"] == MIA
+    assert sign(people, 1, MIA).json()["state"] == "draft"
     clock.advance(timedelta(hours=1))
-    signed = sign(api, 1, SAM)
+    signed = sign(people, 1, SAM)
     assert signed.status_code == 201
     body = signed.json()
     assert body["state"] == "approved" and [(a["side"], a["name"]) for a in body["approvals"]] == [
         ("marketing", "Mia Marketing"), ("sales", "Sam Sales")]
-    activated = api.post("/pacts/1/activate", json={"actor_email": SAM})
+    activated = people[SAM].post("/pacts/1/activate")
     assert activated.status_code == 200, activated.text
     assert activated.json() | {"seconds": 0} == {
         "version": 1, "previous_version": None, "actor": SAM, "at": "2026-10-01T10:00:00Z",
@@ -81,20 +101,20 @@ def test_full_flow(api: httpx.Client, clock: SimulatedClock) -> None:
     assert "<td>Mia Marketing</td><td>2026-10-01 09:00 UTC</td>" in html.text
 
     assert add(api, SECOND) == 2
-    sign(api, 2, MIA, SAM)
-    assert api.post("/pacts/2/activate", json={"actor_email": MIA}).json()["previous_version"] == 1
+    sign(people, 2, MIA, SAM)
+    assert api.post("/pacts/2/activate").json()["previous_version"] == 1
     states = [(v["version"], v["state"]) for v in api.get("/pacts").json()]
     assert states == [(1, "retired"), (2, "active")]
     assert api.get("/pacts/diff", params={"from": 1, "to": 2}).json() == [
         'name changed from "Northwind lead pact" to "Northwind lead pact, v2"']
     assert add(api) == 3
-    retired = api.post("/pacts/3/retire", json={"actor_email": MIA})
+    retired = people["automation"].post("/pacts/3/retire")
     assert retired.status_code == 200 and retired.json()["state"] == "retired"
 
 
 def test_invalid_pact_gives_every_line_and_column_and_stores_nothing(api: httpx.Client) -> None:
     broken = SOURCE.replace("op: between", "op: betwixt", 1).replace("points: 20", "points: lots", 1)
-    response = api.post("/pacts", json={"source": broken, "author": MIA})
+    response = api.post("/pacts", json={"source": broken})
     assert response.status_code == 422
     body = response.json()
     lines = broken.splitlines()
@@ -104,58 +124,63 @@ def test_invalid_pact_gives_every_line_and_column_and_stores_nothing(api: httpx.
         assert f"line {error['line']}, column {error['column']}: {error['message']}" in body["detail"]
     assert {"betwixt" in lines[e["line"] - 1] or "lots" in lines[e["line"] - 1] for e in body["errors"]} == {True}
     assert api.get("/pacts").json() == []
-    syntax = api.post("/pacts", json={"source": "leadpact: 1\nname: [unclosed\n", "author": MIA})
+    syntax = api.post("/pacts", json={"source": "leadpact: 1\nname: [unclosed\n"})
     assert syntax.status_code == 422 and "YAML syntax error" in syntax.json()["detail"]
 
 
-def test_refusals_say_what_is_wrong(api: httpx.Client) -> None:
+def test_refusals_say_what_is_wrong(api: httpx.Client, people: dict[str, httpx.Client]) -> None:
     add(api)
-    refused = sign(api, 1, ROB)
-    assert refused.status_code == 409 and "rob@northwind.example is a rep" in refused.json()["detail"]
-    sign(api, 1, MIA)
-    twice = sign(api, 1, MIA)
+    refused = sign(people, 1, ROB)
+    assert refused.status_code == 403 and "rob@northwind.example (rep) cannot do this" in refused.json()["detail"]
+    sign(people, 1, MIA)
+    twice = sign(people, 1, MIA)
     assert twice.status_code == 409 and "marketing side of pact version 1 is already signed" in twice.json()["detail"]
-    draft = api.post("/pacts/1/activate", json={"actor_email": MIA})
+    draft = api.post("/pacts/1/activate")
     assert draft.status_code == 409 and "is a draft" in draft.json()["detail"]
-    sign(api, 1, SAM)
-    api.post("/pacts/1/activate", json={"actor_email": MIA})
-    again = sign(api, 1, SAM)
+    sign(people, 1, SAM)
+    api.post("/pacts/1/activate")
+    again = sign(people, 1, SAM)
     assert again.status_code == 409 and "is active: only a draft can be approved" in again.json()["detail"]
-    nobody = sign(api, 1, "nobody@northwind.example")
-    assert nobody.status_code == 422 and "no user with email nobody@northwind.example" in nobody.json()["detail"]
+    for_someone = people[SAM].post("/pacts/1/approvals", json={"user_email": MIA})
+    assert for_someone.status_code == 422 and "body.user_email" in for_someone.json()["detail"]
 
 
-def test_unknown_version_is_404(api: httpx.Client) -> None:
+def test_unknown_version_is_404(api: httpx.Client, people: dict[str, httpx.Client]) -> None:
     add(api)
-    for response in (api.get("/pacts/9"), api.get("/pacts/9/document"), sign(api, 9, MIA),
-                     api.post("/pacts/9/activate", json={"actor_email": MIA}),
+    for response in (api.get("/pacts/9"), api.get("/pacts/9/document"), sign(people, 9, MIA),
+                     api.post("/pacts/9/activate"),
                      api.get("/pacts/diff", params={"from": 1, "to": 9})):
         assert response.status_code == 404 and response.json() == {"detail": "no pact version 9"}
 
 
 def test_bad_requests_are_worded(api: httpx.Client) -> None:
-    missing = api.post("/pacts", json={"author": MIA})
+    missing = api.post("/pacts", json={"note": "no source"})
     assert missing.status_code == 422 and missing.json() == {"detail": "body.source: field required"}
     assert "query.from" in api.get("/pacts/diff", params={"to": 1}).json()["detail"]
     assert api.get("/pacts/1/document", params={"format": "pdf"}).status_code == 422
 
 
-def test_key_scopes(api: httpx.Client, live_server: LiveServer) -> None:
+def test_key_scopes(api: httpx.Client, people: dict[str, httpx.Client], live_server: LiveServer) -> None:
     add(api)
     base = f"{live_server.url}/api/v1"
     read = {"Authorization": f"Bearer {key('read')}"}
     assert httpx.get(f"{base}/pacts", headers=read).status_code == 200
     assert httpx.get(f"{base}/pacts/1/document", headers=read).status_code == 200
-    cannot = httpx.post(f"{base}/pacts/1/approvals", headers=read, json={"user_email": MIA})
+    cannot = httpx.post(f"{base}/pacts/1/approvals", headers=read)
     assert cannot.status_code == 403
-    assert cannot.json() == {"detail": "this needs an admin key; a read key can only read"}
-    assert httpx.post(f"{base}/pacts", headers=read, json={"source": SOURCE, "author": MIA}).status_code == 403
+    assert cannot.json()["detail"].startswith("a read key cannot do this: a pact is signed by a signed-in")
+    assert httpx.post(f"{base}/pacts", headers=read, json={"source": SOURCE}).status_code == 403
+    # Neither an admin key nor an admin user can sign: signatures are a marketing user's and a sales manager's.
+    for admin in (people["automation"], people[ADA]):
+        assert admin.post("/pacts/1/approvals").status_code == 403
+    # A manager does not write pact drafts.
+    assert people[SAM].post("/pacts", json={"source": SOURCE}).status_code == 403
     write = {"Authorization": f"Bearer {key('ingest')}"}
     for response in (httpx.get(f"{base}/pacts", headers=write),
-                     httpx.post(f"{base}/pacts/1/approvals", headers=write, json={"user_email": MIA})):
+                     httpx.post(f"{base}/pacts/1/approvals", headers=write)):
         assert response.status_code == 403 and "write keys can only send events" in response.json()["detail"]
     missing = httpx.get(f"{base}/pacts")
-    assert missing.status_code == 401 and "missing API key" in missing.json()["detail"]
+    assert missing.status_code == 401 and "not signed in" in missing.json()["detail"]
     assert missing.headers["www-authenticate"] == "Bearer"
     wrong = httpx.get(f"{base}/pacts", headers={"Authorization": "Bearer lp_ak_not-a-key"})
     assert wrong.status_code == 401 and "invalid API key" in wrong.json()["detail"]

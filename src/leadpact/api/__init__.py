@@ -1,9 +1,34 @@
-"""What every JSON API route shares: the request's database session, API key authentication, error shapes."""
+"""What every JSON API route shares: the request's database session, its principal (one alias per access rule),
+error shapes."""
 
-from leadpact.api.deps import AdminKey, DbSession, ReadKey, get_session, require_scope
+from leadpact.api.deps import (
+    CRM_WEBHOOK,
+    TRACKING,
+    AdminKey,
+    AdminPrincipal,
+    Anyone,
+    DbSession,
+    HandoffReader,
+    InsightsReader,
+    MarketingWork,
+    OperationsReader,
+    PactReader,
+    PactSigner,
+    PactSteward,
+    PeopleReader,
+    PersonWork,
+    ReportsReader,
+    RepWork,
+    SignedInPrincipal,
+    SiteFormKey,
+    TeamLead,
+    get_session,
+)
 from leadpact.api.routing import ApiRoute, ErrorDetail, api_router, errors
 
 __all__ = [
-    "AdminKey", "ApiRoute", "DbSession", "ErrorDetail", "ReadKey", "api_router", "errors", "get_session",
-    "require_scope",
+    "CRM_WEBHOOK", "TRACKING", "AdminKey", "AdminPrincipal", "Anyone", "ApiRoute", "DbSession", "ErrorDetail",
+    "HandoffReader", "InsightsReader", "MarketingWork", "OperationsReader", "PactReader", "PactSigner", "PactSteward",
+    "PeopleReader", "PersonWork", "RepWork", "ReportsReader", "SignedInPrincipal", "SiteFormKey", "TeamLead",
+    "api_router", "errors", "get_session",
 ]

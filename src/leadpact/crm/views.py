@@ -8,7 +8,7 @@ from fastapi import HTTPException, Request, status
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from leadpact.api import api_router
+from leadpact.api import CRM_WEBHOOK, api_router
 from leadpact.clock import get_clock
 from leadpact.crm.base import CrmError
 from leadpact.crm.hubspot_pull import WEBHOOK_WINDOW
@@ -29,7 +29,7 @@ class WebhookReceipt(BaseModel):
     skipped: int
 
 
-@router.post("/hubspot/webhook", response_model=WebhookReceipt,
+@router.post("/hubspot/webhook", response_model=WebhookReceipt, dependencies=[CRM_WEBHOOK],
              responses={401: {"description": "The v3 signature is missing, malformed, wrong, older than five "
                                              "minutes, or already received (a replay)"},
                         503: {"description": "HubSpot is not connected or could not be read: HubSpot retries"}})

@@ -30,13 +30,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _start() -> None:
-    """This command's composition root: leads it releases are evaluated and handed off as in the server."""
-    from leadpact.engine import start_live_evaluation
-    from leadpact.handoff import start_handoffs
-
+    """Migrate first; the CLI's composition root has wired the command as the server is, so the leads it releases
+    are evaluated and handed off."""
     migrate(get_engine())
-    start_live_evaluation()
-    start_handoffs()
 
 
 @enrich_app.command("load")

@@ -128,7 +128,11 @@ def _handoff_for(session: Session, handoff_id: int, by: str) -> tuple[Handoff, P
     return handoff, person, user
 
 
-def _move(session: Session, person: Person, to: Status, user: User, now: datetime, **reasons: Any) -> None:
+def _move(session: Session, person: Person, to: Status, user: User, now: datetime, acted_by: str | None = None,
+          **reasons: Any) -> None:
+    # An admin acting for the user: the trail names the user acted for, and in its reasons who really did it.
+    if acted_by is not None:
+        reasons["acted_by"] = acted_by
     try:
         move(session=session, person=person, to=to, at=now, actor=f"user:{user.email}",
              pact_version=_version(session), reasons={k: v for k, v in reasons.items() if v is not None})
@@ -136,7 +140,8 @@ def _move(session: Session, person: Person, to: Status, user: User, now: datetim
         raise FeedbackRefused(f"{person.email or f'person {person.id}'} is {person.status}: {error}") from None
 
 
-def mark_contacted(*, session: Session, handoff_id: int, by: str, now: datetime, source: str = "leadpact") -> bool:
+def mark_contacted(*, session: Session, handoff_id: int, by: str, acted_by: str | None = None, now: datetime,
+                   source: str = "leadpact") -> bool:
     """Record the rep's first touch (stopping the SLA clock); return False when it was already touched."""
     handoff, _person, _user = _handoff_for(session, handoff_id, by)
     return sla.record_first_touch(session=session, handoff=handoff, at=now, source=source)
@@ -150,20 +155,20 @@ def _dispose(session: Session, handoff: Handoff, user: User, now: datetime) -> N
     sla.record_disposition(session=session, handoff=handoff, at=now)
 
 
-def accept(*, session: Session, handoff_id: int, by: str, now: datetime) -> Handoff:
+def accept(*, session: Session, handoff_id: int, by: str, acted_by: str | None = None, now: datetime) -> Handoff:
     """Accept a handoff: the person becomes a sales-accepted lead (handed_off → accepted)."""
     handoff, person, user = _handoff_for(session, handoff_id, by)
     if handoff.state != "open":
         raise FeedbackRefused(f"handoff {handoff.id} is {handoff.state}; only an open handoff can be accepted")
-    _move(session, person, Status.accepted, user, now, handoff_id=handoff.id)
+    _move(session, person, Status.accepted, user, now, acted_by, handoff_id=handoff.id)
     handoff.state = "accepted"
     _dispose(session, handoff, user, now)
     session.flush()
     return handoff
 
 
-def reject(*, session: Session, handoff_id: int, by: str, reason: str | None, note: str | None,
-           now: datetime) -> Handoff:
+def reject(*, session: Session, handoff_id: int, by: str, acted_by: str | None = None, reason: str | None,
+           note: str | None, now: datetime) -> Handoff:
     """Reject a handoff with exactly one reason from the active pact (and an optional note); the person is then
     recycled to nurture or disqualified, by reason (REJECTION_OUTCOMES)."""
     allowed = allowed_reasons(session=session)
@@ -180,9 +185,9 @@ def reject(*, session: Session, handoff_id: int, by: str, reason: str | None, no
         raise FeedbackRefused(f"handoff {handoff.id} is {handoff.state}; only an open or accepted handoff can be "
                               "rejected")
     note = (note or "").strip() or None
-    _move(session, person, Status.rejected, user, now, handoff_id=handoff.id, reason=reason, note=note)
+    _move(session, person, Status.rejected, user, now, acted_by, handoff_id=handoff.id, reason=reason, note=note)
     outcome = rejection_outcome(reason)
-    _move(session, person, outcome, user, now, handoff_id=handoff.id, reason=reason,
+    _move(session, person, outcome, user, now, acted_by, handoff_id=handoff.id, reason=reason,
           rule="disqualify" if outcome == Status.disqualified else "recycle")
     handoff.state, handoff.rejection_reason, handoff.rejection_note = "rejected", reason, note
     _dispose(session, handoff, user, now)
@@ -190,14 +195,14 @@ def reject(*, session: Session, handoff_id: int, by: str, reason: str | None, no
     return handoff
 
 
-def qualify(*, session: Session, handoff_id: int, by: str, now: datetime,
+def qualify(*, session: Session, handoff_id: int, by: str, acted_by: str | None = None, now: datetime,
             answers: dict[str, Any] | None = None) -> Handoff:
     """Qualify an accepted lead to SQL (accepted → sql), keeping the optional BANT / MEDDIC answers."""
     handoff, person, user = _handoff_for(session, handoff_id, by)
     if handoff.state != "accepted":
         raise FeedbackRefused(f"handoff {handoff.id} is {handoff.state}; accept it before qualifying it to SQL")
     kept = {k: v for k, v in (answers or {}).items() if v not in (None, "")}
-    _move(session, person, Status.sql, user, now, handoff_id=handoff.id, qualification=kept or None)
+    _move(session, person, Status.sql, user, now, acted_by, handoff_id=handoff.id, qualification=kept or None)
     handoff.qualification = {**kept, "qualified_by": user.email, "qualified_at": now.isoformat()}
     session.flush()
     return handoff
@@ -219,13 +224,14 @@ def open_opportunity_for(*, session: Session, person_id: int) -> Opportunity | N
                           .order_by(Opportunity.id.desc()).limit(1))
 
 
-def open_opportunity(*, session: Session, person_id: int, by: str, now: datetime, amount: float | None = None,
-                     currency: str = "USD") -> Opportunity:
+def open_opportunity(*, session: Session, person_id: int, by: str, acted_by: str | None = None, now: datetime,
+                     amount: float | None = None, currency: str = "USD") -> Opportunity:
     """Open an opportunity for an accepted or qualified lead (→ opportunity) and return it."""
     if amount is not None and amount < 0:
         raise InvalidFeedback(f"an opportunity's amount cannot be negative ({amount})")
     person, handoff, user = _person_for(session, person_id, by)
-    _move(session, person, Status.opportunity, user, now, handoff_id=handoff.id if handoff else None, amount=amount)
+    _move(session, person, Status.opportunity, user, now, acted_by, handoff_id=handoff.id if handoff else None,
+          amount=amount)
     opportunity = Opportunity(person_id=person.id, handoff_id=handoff.id if handoff else None,
                               account_id=person.account_id, amount=amount, currency=currency.upper()[:3],
                               stage="open", opened_at=now)
@@ -234,14 +240,14 @@ def open_opportunity(*, session: Session, person_id: int, by: str, now: datetime
     return opportunity
 
 
-def win(*, session: Session, person_id: int, by: str, now: datetime, closed_at: datetime | None = None,
-        amount: float | None = None) -> Opportunity:
+def win(*, session: Session, person_id: int, by: str, acted_by: str | None = None, now: datetime,
+        closed_at: datetime | None = None, amount: float | None = None) -> Opportunity:
     """Close the person's opportunity as won (opportunity → won) and return it."""
     person, handoff, user = _person_for(session, person_id, by)
     opportunity = open_opportunity_for(session=session, person_id=person.id)
     if opportunity is None:
         raise FeedbackRefused(f"{person.email or f'person {person_id}'} has no open opportunity; open one first")
-    _move(session, person, Status.won, user, now, handoff_id=handoff.id if handoff else None,
+    _move(session, person, Status.won, user, now, acted_by, handoff_id=handoff.id if handoff else None,
           opportunity_id=opportunity.id)
     opportunity.stage, opportunity.closed_at = "won", as_utc(closed_at) if closed_at else now
     if amount is not None:
@@ -250,7 +256,7 @@ def win(*, session: Session, person_id: int, by: str, now: datetime, closed_at: 
     return opportunity
 
 
-def lose(*, session: Session, person_id: int, by: str, reason: str | None, now: datetime,
+def lose(*, session: Session, person_id: int, by: str, acted_by: str | None = None, reason: str | None, now: datetime,
          closed_at: datetime | None = None) -> Opportunity | None:
     """Record the person as lost with a reason (from accepted, sql or opportunity); close their open opportunity,
     if any, and return it."""
@@ -259,7 +265,7 @@ def lose(*, session: Session, person_id: int, by: str, reason: str | None, now: 
         raise InvalidFeedback("a loss needs a reason (e.g. price, competitor, no_decision)")
     person, handoff, user = _person_for(session, person_id, by)
     opportunity = open_opportunity_for(session=session, person_id=person.id)
-    _move(session, person, Status.lost, user, now, handoff_id=handoff.id if handoff else None,
+    _move(session, person, Status.lost, user, now, acted_by, handoff_id=handoff.id if handoff else None,
           opportunity_id=opportunity.id if opportunity else None, reason=reason)
     if opportunity is not None:
         opportunity.stage, opportunity.lost_reason = "lost", reason[:120]

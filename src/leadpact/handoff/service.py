@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from leadpact.db import session_rows
 from leadpact.handoff.models import Handoff
+from leadpact.ingest.models import Event
 from leadpact.org.models import Rep, Team, User
 from leadpact.pact.models import Evaluation as EvaluationRow
-from leadpact.people.models import Account, Person
+from leadpact.people.models import Account, Identity, Person
 
 STATES = ("open", "accepted", "rejected", "closed")
 TIERS = ("hot", "mql")
@@ -89,10 +90,11 @@ def describe(*, session: Session, handoff_id: int) -> HandoffView:
 
 def list_handoffs(
     *, session: Session, rep_email: str | None = None, state: str | None = None, tier: str | None = None,
-    team: str | None = None, limit: int = 100, offset: int = 0,
+    team: str | None = None, limit: int = 100, offset: int = 0, visible: Any = None,
 ) -> list[HandoffView]:
-    """Return handoffs, newest first, filtered by the rep's email, state, tier and team key."""
-    query = select(Handoff)
+    """Return handoffs, newest first, filtered by the rep's email, state, tier and team key, and by `visible` (the
+    condition on Handoff that keeps what the asking principal may see)."""
+    query = select(Handoff) if visible is None else select(Handoff).where(visible)
     if rep_email is not None:
         rep_ids = select(Rep.id).join(User, User.id == Rep.user_id).where(User.email == rep_email.strip().lower())
         query = query.where(Handoff.rep_id.in_(rep_ids))
@@ -128,3 +130,26 @@ def missing_context(*, session: Session, person: Person) -> dict[str, Any]:
         "evaluated_at": row.evaluated_at.isoformat() if row is not None else None,
         "missing": readiness_items(missing),
     }
+
+
+def visitor_of_key(*, session: Session, key_id: int, anonymous_id: str | None, user_id: str | None) -> Person | None:
+    """Return the person behind a visitor (anonymousId or userId) that events sent with this write key carried, or
+    None: a visitor known only from another key's events is nobody to this key."""
+    ids = [("anonymous_id", anonymous_id), ("user_id", user_id)]
+    for kind, value in ((k, v) for k, v in ids if v):
+        person_id = session.scalar(select(Identity.person_id).where(Identity.value == value, Identity.kind == kind))
+        if person_id is None:
+            continue
+        carried = Event.anonymous_id == value if kind == "anonymous_id" else Event.user_id == value
+        # Through the person's events (indexed by person): one of them came with this key and this id.
+        if session.scalar(select(exists().where(Event.person_id == person_id, Event.write_key_id == key_id, carried))):
+            return session.get(Person, person_id)
+    return None
+
+
+def fields_to_ask(*, session: Session, person: Person) -> list[dict[str, str]]:
+    """Return the form fields that would complete the person's readiness, with labels: nothing else about them."""
+    row = session.get(EvaluationRow, person.id)
+    missing = list((row.missing or {}).get("items", [])) if row is not None else []
+    return [{"item": item["item"], "label": item["label"], "form_field": item["form_field"]}
+            for item in readiness_items(missing) if item["form_field"] is not None]

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadpact.keys.models import SCOPES, ApiKey
+from leadpact.keys.models import PERSONAL, SCOPES, ApiKey
 
-PREFIXES = {"ingest": "wk", "read": "rk", "admin": "ak"}
+PREFIXES = {"ingest": "wk", "read": "rk", "admin": "ak", PERSONAL: "pt"}
 
 
 def create_key(*, session: Session, scope: str, name: str, now: datetime) -> tuple[ApiKey, str]:
@@ -20,6 +20,17 @@ def create_key(*, session: Session, scope: str, name: str, now: datetime) -> tup
         raise ValueError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     secret = f"lp_{PREFIXES[scope]}_{secrets.token_urlsafe(24)}"
     key = ApiKey(name=name, scope=scope, prefix=secret[:10], key_hash=hash_key(secret), created_at=now)
+    session.add(key)
+    session.flush()
+    return key, secret
+
+
+def create_personal_token(*, session: Session, user_id: int, name: str, now: datetime) -> tuple[ApiKey, str]:
+    """Create a personal token acting as the user (with their role) and return the row and the token itself (shown
+    once, never stored)."""
+    secret = f"lp_{PREFIXES[PERSONAL]}_{secrets.token_urlsafe(24)}"
+    key = ApiKey(name=name, scope=PERSONAL, prefix=secret[:10], key_hash=hash_key(secret), created_at=now,
+                 user_id=user_id)
     session.add(key)
     session.flush()
     return key, secret

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import HTTPException, Query, status
 from pydantic import BaseModel
 
-from leadpact.api import AdminKey, DbSession, ReadKey, api_router, errors
+from leadpact.api import AdminPrincipal, DbSession, OperationsReader, api_router, errors
 from leadpact.clock import get_clock
 from leadpact.outbox.delivery import outbox_row
 from leadpact.outbox.operations import OutboxError, count_by_state, list_messages, retry_message
@@ -44,7 +44,7 @@ class OutboxSummary(BaseModel):
 @router.get("", response_model=OutboxSummary, responses=errors(401, 403, 422))
 def get_outbox(
     session: DbSession,
-    _key: ReadKey,
+    _: OperationsReader,
     state: Annotated[Literal["pending", "delivered", "dead"] | None, Query(description="Only rows in this state.")]
     = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -55,7 +55,7 @@ def get_outbox(
 
 
 @router.post("/{message_id}/retry", response_model=OutboxMessageOut, responses=errors(401, 403, 404, 409))
-def post_retry(session: DbSession, _key: AdminKey, message_id: int) -> dict[str, Any]:
+def post_retry(session: DbSession, _: AdminPrincipal, message_id: int) -> dict[str, Any]:
     """Make a dead (or waiting) row due now with a fresh set of attempts."""
     try:
         message = retry_message(session=session, message_id=message_id, now=get_clock().now())

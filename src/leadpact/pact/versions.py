@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadpact.audit import entries, record
 from leadpact.db import session_rows
 from leadpact.org.models import User
 from leadpact.pact.load import InvalidPact, validate_pact
@@ -104,9 +105,13 @@ def _signatures(session: Session, row: PactVersion) -> list[PactApproval]:
     ))
 
 
-def approve(*, session: Session, version: int, user: User, now: datetime) -> PactApproval:
+def approve(
+    *, session: Session, version: int, user: User, now: datetime, recorded_by: str | None = None
+) -> PactApproval:
     """Sign a draft for the user's side (marketing user → marketing, manager → sales) and return the sign-off;
-    the version becomes approved once both sides have signed."""
+    the version becomes approved once both sides have signed, by two different people. The signature goes into the
+    audit trail, which the document reads; `recorded_by` names who entered it when not the user themselves (the
+    operator of the command line)."""
     row = _require(session, version, lock=True)
     side = SIDES.get(user.role)
     if side is None:
@@ -121,9 +126,16 @@ def approve(*, session: Session, version: int, user: User, now: datetime) -> Pac
         earlier = signed[side]
         raise PactStateError(f"the {side} side of pact version {version} is already signed by {earlier.user_name} "
                              f"<{earlier.user_email}> at {earlier.at:%Y-%m-%d %H:%M} UTC")
+    for other in signed.values():
+        if other.user_id == user.id:
+            raise PactStateError(f"{user.email} already signed the {other.side} side of pact version {version}: "
+                                 "the two signatures must come from two different people")
     approval = PactApproval(pact_version_id=row.id, side=side, user_id=user.id, user_name=user.name,
                             user_email=user.email, at=now)
     session.add(approval)
+    record(session=session, actor=recorded_by or user.email, actor_user_id=None if recorded_by else user.id,
+           on_behalf_of=user.email if recorded_by else None, action="pact.signed", subject=f"pact:{version}", at=now,
+           details={"side": side, "name": user.name, "email": user.email, "user_id": user.id})
     if set(signed) | {side} == set(SIDES.values()):
         row.state = "approved"
         row.approved_at = now
@@ -136,18 +148,23 @@ def _missing_sides(session: Session, row: PactVersion) -> str:
     return " and ".join(f"the {s} side" for s in SIDES.values() if s not in signed)
 
 
-def _check_steward(user: User, doing: str) -> None:
+def _check_steward(user: User | str, doing: str) -> str:
+    # A string is an automation key's label: the route's access rule admitted it; a user's role is checked here.
+    if isinstance(user, str):
+        return user
     if user.role not in STEWARDS:
         raise PactStateError(f"{user.email} is a {user.role}: only an admin, marketing user or manager can {doing}")
+    return user.email
 
 
-def activate(*, session: Session, version: int, actor: User, now: datetime) -> PactActivation:
+def activate(*, session: Session, version: int, actor: User | str, now: datetime) -> PactActivation:
     """Put an approved version into force: retire the one active before, re-evaluate every open person under
-    it, and return the activation record with how many people were evaluated and moved."""
+    it, and return the activation record with how many people were evaluated and moved. `actor` is a user (whose
+    role must allow it) or the label of an admin key."""
     # Imported here: the engine builds on the pact package, and only activation needs it loaded.
     from leadpact.engine import reevaluate_all
 
-    _check_steward(actor, "activate a pact version")
+    actor_label = _check_steward(actor, "activate a pact version")
     # Lock every version row (a handful): two activations at once then queue, and exactly one stays active.
     session.scalars(select(PactVersion.id).order_by(PactVersion.id).with_for_update()).all()
     row = _require(session, version)
@@ -168,19 +185,21 @@ def activate(*, session: Session, version: int, actor: User, now: datetime) -> P
     session.flush()  # the engine reads the active version from the database
     summary = reevaluate_all(session=session, version=row, now=now)
     activation = PactActivation(
-        pact_version_id=row.id, previous_version=previous.version if previous else None, actor=actor.email, at=now,
+        pact_version_id=row.id, previous_version=previous.version if previous else None, actor=actor_label, at=now,
         people_evaluated=int(summary.get("people_evaluated", 0)), people_moved=int(summary.get("people_moved", 0)),
         moves=dict(summary.get("moves", {})), seconds=float(summary.get("seconds", 0.0)),
     )
     session.add(activation)
+    record(session=session, actor=actor_label, action="pact.activated", subject=f"pact:{version}", at=now,
+           details={"previous_version": activation.previous_version})
     session.flush()
     return activation
 
 
-def retire(*, session: Session, version: int, actor: User, now: datetime) -> PactVersion:
+def retire(*, session: Session, version: int, actor: User | str, now: datetime) -> PactVersion:
     """Withdraw a draft or approved version that will not be activated and return it; the active version is
     replaced only by activating another, so that one version is always in force."""
-    _check_steward(actor, "retire a pact version")
+    actor_label = _check_steward(actor, "retire a pact version")
     row = _require(session, version, lock=True)
     if row.state == "active":
         raise PactStateError(f"pact version {version} is active: activate another version to replace it "
@@ -189,14 +208,16 @@ def retire(*, session: Session, version: int, actor: User, now: datetime) -> Pac
         raise PactStateError(f"pact version {version} is already retired")
     row.state = "retired"
     row.retired_at = now
+    record(session=session, actor=actor_label, action="pact.retired", subject=f"pact:{version}", at=now)
     session.flush()
     return row
 
 
 def approvals_of(*, session: Session, version: int) -> list[Approval]:
-    """Return the version's sign-offs as (role, name, at), in the order they were given."""
-    row = _require(session, version)
-    return [Approval(SIDE_WORDS.get(a.side, a.side), a.user_name, a.at) for a in _signatures(session, row)]
+    """Return the version's sign-offs as (role, name, at), in the order they were given, from the audit trail."""
+    _require(session, version)
+    return [Approval(SIDE_WORDS.get(e.details.get("side", ""), e.details.get("side", "")), e.details.get("name", ""),
+                     e.at) for e in entries(session=session, subject=f"pact:{version}", action="pact.signed")]
 
 
 def signatures_of(*, session: Session, version: int) -> list[PactApproval]:

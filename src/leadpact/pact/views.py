@@ -9,12 +9,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from leadpact.api import AdminKey, DbSession, ReadKey, api_router, errors
+from leadpact.access import Principal
+from leadpact.api import DbSession, MarketingWork, PactReader, PactSigner, PactSteward, api_router, errors
 from leadpact.clock import get_clock
-from leadpact.org.service import OrgError, require_user
+from leadpact.org.models import User
+from leadpact.org.service import OrgError
 from leadpact.pact import versions
 from leadpact.pact.diff import diff
 from leadpact.pact.load import InvalidPact, load_pact
@@ -73,20 +75,13 @@ class NewVersion(BaseModel):
     """A pact to store as the next draft."""
 
     source: str = Field(description="The pact YAML, format 1.")
-    author: str = Field(description="Who wrote this version (an email).")
     note: str | None = Field(None, description="What this version changes and why.")
 
 
 class ApprovalIn(BaseModel):
-    """Who signs: a marketing user signs the marketing side, a manager the sales side."""
+    """Nothing to send: the signed-in user signs, for their side (marketing user: marketing; manager: sales)."""
 
-    user_email: str
-
-
-class ActorIn(BaseModel):
-    """Who does it: an admin, marketing user or manager."""
-
-    actor_email: str
+    model_config = ConfigDict(extra="forbid")
 
 
 class PactProblem(BaseModel):
@@ -131,6 +126,18 @@ def _activation_out(row: PactActivation, version: int) -> ActivationOut:
                          moves=dict(row.moves), seconds=row.seconds)
 
 
+def _signed_in_user(session: Session, principal: Principal) -> User:
+    user = session.get(User, principal.user_id) if principal.user_id is not None else None
+    if user is None:  # the rule admits only signed-in users; a user deleted meanwhile is refused all the same
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a pact is signed by a signed-in user")
+    return user
+
+
+def _actor(session: Session, principal: Principal) -> User | str:
+    # A signed-in user acts as themselves (their role is checked again by the service); a key as its label.
+    return _signed_in_user(session, principal) if principal.is_user else principal.label
+
+
 def _stored(session: Session, version: int) -> PactVersion:
     row = versions.get_version(session=session, version=version)
     if row is None:
@@ -139,18 +146,18 @@ def _stored(session: Session, version: int) -> PactVersion:
 
 
 @router.get("", response_model=list[VersionOut], responses=errors(401, 403))
-def list_pacts(session: DbSession, _key: ReadKey) -> list[VersionOut]:
+def list_pacts(session: DbSession, _: PactReader) -> list[VersionOut]:
     """List every stored version, oldest first, with its state and sign-offs."""
     return [_version_out(session, row) for row in versions.list_versions(session=session)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=VersionOut,
              responses={**errors(401, 403), 422: {"model": InvalidPactOut, "description": "The pact is invalid"}})
-def add_pact(body: NewVersion, session: DbSession, _key: AdminKey) -> Any:
+def add_pact(body: NewVersion, session: DbSession, principal: MarketingWork) -> Any:
     """Store a pact as the next draft version; an invalid pact is refused with every problem's line and column
     and nothing is stored."""
     try:
-        row = versions.add_draft(session=session, source=body.source, author=body.author, note=body.note,
+        row = versions.add_draft(session=session, source=body.source, author=principal.label, note=body.note,
                                  now=get_clock().now())
     except InvalidPact as error:
         problems = [PactProblem(line=e.line, column=e.column, message=e.message) for e in error.errors]
@@ -165,7 +172,7 @@ def add_pact(body: NewVersion, session: DbSession, _key: AdminKey) -> Any:
 @router.get("/diff", response_model=list[str], responses=errors(401, 403, 404))
 def diff_pacts(
     session: DbSession,
-    _key: ReadKey,
+    _: PactReader,
     from_version: Annotated[int, Query(alias="from", description="The earlier version.")],
     to_version: Annotated[int, Query(alias="to", description="The later version.")],
 ) -> list[str]:
@@ -175,7 +182,7 @@ def diff_pacts(
 
 
 @router.get("/{version}", response_model=VersionDetail, responses=errors(401, 403, 404))
-def get_pact(version: int, session: DbSession, _key: ReadKey) -> Any:
+def get_pact(version: int, session: DbSession, _: PactReader) -> Any:
     """Give one stored version: state, sign-offs, YAML and activations."""
     row = _stored(session, version)
     activations = [_activation_out(a, row.version) for a in versions.activations_of(session=session, version=version)]
@@ -187,7 +194,7 @@ def get_pact(version: int, session: DbSession, _key: ReadKey) -> Any:
     200: {"content": {"text/markdown": {}, "text/html": {}}, "description": "The document both teams sign"},
 })
 def get_document(
-    version: int, session: DbSession, _key: ReadKey,
+    version: int, session: DbSession, _: PactReader,
     format: Annotated[Literal["md", "html"], Query(description="md (Markdown) or html (self-contained page).")] = "md",
 ) -> Response:
     """Render a stored version as the document both teams sign, with its approvals."""
@@ -200,30 +207,31 @@ def get_document(
 
 @router.post("/{version}/approvals", status_code=status.HTTP_201_CREATED, response_model=VersionOut,
              responses=errors(401, 403, 404, 409, 422))
-def approve_pact(version: int, body: ApprovalIn, session: DbSession, _key: AdminKey) -> Any:
-    """Sign a draft for the user's side; once marketing and sales have both signed it is approved."""
+def approve_pact(version: int, session: DbSession, principal: PactSigner, body: ApprovalIn | None = None) -> Any:
+    """Sign a draft as the signed-in user, for their side; once a marketing user and a sales manager (two different
+    people) have signed it is approved."""
     _stored(session, version)  # an unknown version is a 404 whoever asks
     with refusals():
-        user = require_user(session=session, email=body.user_email)
-        versions.approve(session=session, version=version, user=user, now=get_clock().now())
+        versions.approve(session=session, version=version, user=_signed_in_user(session, principal),
+                         now=get_clock().now())
     return _version_out(session, _stored(session, version))
 
 
 @router.post("/{version}/activate", response_model=ActivationOut, responses=errors(401, 403, 404, 409, 422))
-def activate_pact(version: int, body: ActorIn, session: DbSession, _key: AdminKey) -> ActivationOut:
+def activate_pact(version: int, session: DbSession, principal: PactSteward) -> ActivationOut:
     """Put an approved version into force, retire the one before and re-evaluate every open person."""
     _stored(session, version)  # an unknown version is a 404 whoever asks
     with refusals():
-        actor = require_user(session=session, email=body.actor_email)
-        activation = versions.activate(session=session, version=version, actor=actor, now=get_clock().now())
+        activation = versions.activate(session=session, version=version, actor=_actor(session, principal),
+                                       now=get_clock().now())
     return _activation_out(activation, version)
 
 
 @router.post("/{version}/retire", response_model=VersionOut, responses=errors(401, 403, 404, 409, 422))
-def retire_pact(version: int, body: ActorIn, session: DbSession, _key: AdminKey) -> Any:
+def retire_pact(version: int, session: DbSession, principal: PactSteward) -> Any:
     """Withdraw a draft or approved version; the active one is replaced by activating another."""
     _stored(session, version)  # an unknown version is a 404 whoever asks
     with refusals():
-        actor = require_user(session=session, email=body.actor_email)
-        row = versions.retire(session=session, version=version, actor=actor, now=get_clock().now())
+        row = versions.retire(session=session, version=version, actor=_actor(session, principal),
+                              now=get_clock().now())
     return _version_out(session, row)

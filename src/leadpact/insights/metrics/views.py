@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException, Query, status
 
-from leadpact.api import DbSession, ReadKey, api_router, errors
+from leadpact.api import DbSession, InsightsReader, api_router, errors
 from leadpact.clock import get_clock
 from leadpact.insights.metrics.dimensions import SLICES, UnknownSlice, slice_column
 from leadpact.insights.metrics.latest import latest_month
@@ -29,7 +29,7 @@ def refused(error: Exception) -> HTTPException:
 @router.get("/metrics", responses=errors(401, 403, 422))
 def get_metrics(
     session: DbSession,
-    _key: ReadKey,
+    _: InsightsReader,
     period: PeriodQuery = None,
     by: Annotated[str | None, Query(description=f"Slice by one of: {', '.join(sorted(SLICES))}.")] = None,
     where: Annotated[list[str], Query(description="Keep only SLICE=VALUE (repeatable).")] = [],  # noqa: B006

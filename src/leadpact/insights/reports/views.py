@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from leadpact.api import DbSession, ReadKey, api_router, errors
+from leadpact.api import DbSession, ReportsReader, api_router, errors
 from leadpact.clock import get_clock
 from leadpact.insights.metrics.periods import PeriodError, parse_as_of, parse_period
 from leadpact.insights.metrics.views import AsOfQuery, PeriodQuery, refused
@@ -26,7 +26,7 @@ reports_router = api_router(prefix="", tags=["insights"])
 def get_report(
     kind: str,
     session: DbSession,
-    _key: ReadKey,
+    _: ReportsReader,
     format: Annotated[str, Query(description=f"One of {', '.join(FORMATS)}.")] = "html",
     period: PeriodQuery = None,
     as_of: AsOfQuery = None,
