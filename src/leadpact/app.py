@@ -36,7 +36,9 @@ from leadpact.worker import start_embedded_worker
 def create_app() -> FastAPI:
     """Build the leadpact HTTP application (the composition root of the API process and its embedded worker)."""
     install(standard_wiring())
-    app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.")
+    # No docs_url: the web app serves /docs itself, from assets shipped in a package rather than a CDN.
+    app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.",
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.include_router(tracking_router, dependencies=[TRACKING])
     app.include_router(session_router)
     app.include_router(users_router)

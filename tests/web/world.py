@@ -65,4 +65,11 @@ def build_web_world(*, set_password: object) -> WebWorld:
     return world
 
 
-__all__ = ["NOW", "PASSWORD", "WebWorld", "build_web_world", "hot_lead_at"]
+__all__ = ["NOW", "PASSWORD", "WebWorld", "build_web_world", "give_password", "hot_lead_at"]
+
+
+def give_password(session: object, user: User, password: str) -> None:
+    """Set a user's password through the access domain, as `leadpact users set-password` does."""
+    from leadpact.access import set_password
+
+    set_password(session=session, user=user, password=password, now=NOW, actor="test")  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ from leadpact.handoff.brief import Brief, write_brief
 from leadpact.handoff.closing import close_left_handoffs
 from leadpact.handoff.flows import HEARD, HandoffOpened, hand_off, on_person_moved, publish_missing
 from leadpact.handoff.models import Handoff, Opportunity
-from leadpact.handoff.reassign import HandoffNotInYourTeam, ReassignRefused, reassign
 from leadpact.handoff.routing import Assignment, route
 from leadpact.handoff.service import (
     STATES,
@@ -25,8 +24,8 @@ from leadpact.handoff.service import (
 )
 
 __all__ = [
-    "HEARD", "STATES", "TIERS", "Assignment", "Brief", "Handoff", "HandoffNotFound", "HandoffNotInYourTeam",
-    "HandoffOpened", "HandoffView", "Opportunity", "ReassignRefused", "close_left_handoffs", "describe", "get_handoff",
-    "hand_off", "latest_handoff", "list_handoffs", "missing_context", "on_person_moved", "open_handoff",
-    "person_by_email", "publish_missing", "readiness_items", "reassign", "route", "write_brief",
+    "HEARD", "STATES", "TIERS", "Assignment", "Brief", "Handoff", "HandoffNotFound", "HandoffOpened", "HandoffView",
+    "Opportunity", "close_left_handoffs", "describe", "get_handoff", "hand_off", "latest_handoff", "list_handoffs",
+    "missing_context", "on_person_moved", "open_handoff", "person_by_email", "publish_missing", "readiness_items",
+    "route", "write_brief",
 ]

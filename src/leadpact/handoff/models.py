@@ -44,7 +44,6 @@ class Handoff(Base):
     escalated_at: Mapped[datetime | None]
     reassigned_at: Mapped[datetime | None]
     reassigned_from_rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="SET NULL"))
-    reassigned_by: Mapped[str | None] = mapped_column(String(320))  # who moved it by hand (None: the SLA timer)
     feedback_due_at: Mapped[datetime | None]
     disposition_at: Mapped[datetime | None]
     disposition_actor: Mapped[str | None] = mapped_column(String(320))

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from leadpact.audit import record
 from leadpact.clock import get_clock
 from leadpact.org.models import Rep
 from leadpact.org.service import OrgError
@@ -37,10 +38,11 @@ def is_away(rep: Rep, *, at: datetime | None = None) -> bool:
 
 def set_availability(
     *, session: Session, rep_id: int, away: bool, away_until: datetime | None, capacity: int | None, weight: int,
-    by: str, now: datetime, team_ids: Collection[int] | None = None,
+    by: str, now: datetime, team_ids: Collection[int] | None = None, by_user_id: int | None = None,
 ) -> Rep:
     """Set a rep away (until a return date, or until set back) or available, their capacity of open handoffs
-    (None: no limit) and routing weight (0: never picked by round robin); record who changed it and when.
+    (None: no limit) and routing weight (0: never picked by round robin); record who changed it and when, on the
+    rep and in the audit trail.
     `team_ids` limits the change to reps of those teams (a manager's); None allows any rep."""
     rep = session.get(Rep, rep_id, with_for_update=True)
     if rep is None:
@@ -60,4 +62,7 @@ def set_availability(
     rep.capacity, rep.weight = capacity, weight
     rep.availability_changed_by, rep.availability_changed_at = by, now
     session.flush()
+    record(session=session, actor=by, actor_user_id=by_user_id, action="rep.availability_set", subject=f"rep:{rep.id}",
+           at=now, details={"away": rep.is_away, "away_until": away_until.isoformat() if away_until else None,
+                            "capacity": capacity, "weight": weight})
     return rep

@@ -1,44 +1,47 @@
-"""What every page shares: the request's database session, who is reading, and their row filter.
-
-The principal comes from the access domain (sign-in, roles, CSRF); until it is wired in, `reader` refuses every
-request and tests supply a principal through `app.dependency_overrides`."""
+"""What every page shares: the request's database session, the principal its access rule admits (one alias per
+rule, as the JSON API has), and the principal's row filter for handoff queries."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, status
-from sqlalchemy import Select, select
+from fastapi import Depends
+from sqlalchemy import Select
 
+from leadpact.access import Principal, allow, rules, visible_handoffs
+from leadpact.access import csrf_token_for as session_csrf_token
 from leadpact.api import DbSession, get_session
-from leadpact.handoff.models import Handoff
-from leadpact.org.models import Rep
 
-__all__ = ["DbSession", "Reader", "csrf_token_for", "get_session", "reader", "visible_to"]
+__all__ = [
+    "Admin", "Anyone", "DbSession", "HandoffReader", "HandoffWork", "Insights", "Marketing", "PactReader",
+    "PactSigner", "PactSteward", "PeopleReader", "Reports", "SignedIn", "TeamLead", "csrf_token_for", "get_session",
+    "visible_to",
+]
+
+Anyone = Annotated[Principal, Depends(allow(rules.PUBLIC))]
+SignedIn = Annotated[Principal, Depends(allow(rules.SIGNED_IN))]
+HandoffReader = Annotated[Principal, Depends(allow(rules.HANDOFF_READER))]
+HandoffWork = Annotated[Principal, Depends(allow(rules.HANDOFF_WORK))]
+PeopleReader = Annotated[Principal, Depends(allow(rules.PEOPLE_READER))]
+TeamLead = Annotated[Principal, Depends(allow(rules.TEAM_LEAD))]
+Marketing = Annotated[Principal, Depends(allow(rules.MARKETING))]
+PactReader = Annotated[Principal, Depends(allow(rules.READER))]
+PactSigner = Annotated[Principal, Depends(allow(rules.PACT_SIGNATURE))]
+PactSteward = Annotated[Principal, Depends(allow(rules.PACT_STEWARD))]
+Insights = Annotated[Principal, Depends(allow(rules.INSIGHTS))]
+Reports = Annotated[Principal, Depends(allow(rules.REPORTS))]
+Admin = Annotated[Principal, Depends(allow(rules.ADMIN))]
 
 
-def reader() -> Any:
-    """The signed-in principal reading a page."""
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first")
+def csrf_token_for(principal: Principal) -> str:
+    """The CSRF token the principal's forms carry ('' for a request without a session)."""
+    return session_csrf_token(principal) or ""
 
 
-Reader = Annotated[Any, Depends(reader)]
-
-
-def csrf_token_for(principal: Any) -> str:
-    """The CSRF token the principal's forms carry."""
-    return str(getattr(principal, "csrf_token", "") or "")
-
-
-def visible_to(principal: Any) -> Any:
+def visible_to(principal: Principal) -> Any:
     """The principal's row filter for handoff queries: a rep their own, a manager their teams', others all."""
 
     def limit(statement: Select[Any]) -> Select[Any]:
-        if principal.role == "rep":
-            return statement.where(Handoff.rep_id == principal.rep_id)
-        if principal.role == "manager":
-            team_reps = select(Rep.id).where(Rep.team_id.in_(list(principal.team_ids)))
-            return statement.where((Handoff.team_id.in_(list(principal.team_ids))) | Handoff.rep_id.in_(team_reps))
-        return statement
+        return visible_handoffs(statement, principal)
 
     return limit

@@ -1,4 +1,4 @@
-"""a rep's return date and who last changed their availability; who reassigned a handoff by hand
+"""a rep's return date, and who last changed their availability
 
 Revision ID: 0013
 Revises: 0006
@@ -25,14 +25,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("availability_changed_by", sa.String(length=320), nullable=True))
         batch_op.add_column(sa.Column("availability_changed_at", leadpact.db.UtcDateTime(timezone=True),
                                       nullable=True))
-    with op.batch_alter_table("handoffs", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reassigned_by", sa.String(length=320), nullable=True))
 
 
 def downgrade() -> None:
 
-    with op.batch_alter_table("handoffs", schema=None) as batch_op:
-        batch_op.drop_column("reassigned_by")
     with op.batch_alter_table("reps", schema=None) as batch_op:
         batch_op.drop_column("availability_changed_at")
         batch_op.drop_column("availability_changed_by")

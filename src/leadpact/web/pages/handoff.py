@@ -41,7 +41,7 @@ class HandoffPage:
     opportunities: list[Opportunity]
     reasons: list[str]
     actions: tuple[str, ...]
-    reassign_to: list[tuple[int, str]] = field(default_factory=list)
+    reassign_to: list[tuple[str, str]] = field(default_factory=list)
     bant: tuple[str, ...] = BANT
 
 
@@ -55,14 +55,15 @@ def actions_for(view: HandoffView) -> tuple[str, ...]:
     return allowed
 
 
-def reassign_choices(*, session: Session, view: HandoffView) -> list[tuple[int, str]]:
-    """Return (rep id, name) of the other reps of the handoff's team who are available, by name."""
+def reassign_choices(*, session: Session, view: HandoffView) -> list[tuple[str, str]]:
+    """Return (email, name) of the other reps of the handoff's team who are available, by name (an open handoff
+    only: a decided one stays with whoever decided it)."""
     team_id = view.handoff.team_id or (view.rep.team_id if view.rep is not None else None)
-    if team_id is None or view.handoff.state not in ("open", "accepted"):
+    if team_id is None or view.handoff.state != "open":
         return []
     rows = session.execute(select(Rep, User).join(User, User.id == Rep.user_id)
                            .where(Rep.team_id == team_id, User.is_active.is_(True)).order_by(User.name))
-    return [(rep.id, user.name) for rep, user in rows if rep.id != view.handoff.rep_id and not is_away(rep)]
+    return [(user.email, user.name) for rep, user in rows if rep.id != view.handoff.rep_id and not is_away(rep)]
 
 
 def handoff_page(*, session: Session, handoff_id: int, may_reassign: bool) -> HandoffPage:
@@ -70,7 +71,9 @@ def handoff_page(*, session: Session, handoff_id: int, may_reassign: bool) -> Ha
     view = describe(session=session, handoff_id=handoff_id)
     handoff = view.handoff
     facts = handoff.brief_facts or {}
-    why = handoff.criteria or facts.get("why_now") or {}
+    # Every key the page reads, whatever the handoff was stored with (older or imported ones carry less).
+    why = {"pact_version": handoff.pact_version, "fit_score": None, "grade": None, "engagement_score": None,
+           "criteria": [], **(handoff.criteria or facts.get("why_now") or {})}
     opportunities = list(session.scalars(select(Opportunity).where(Opportunity.person_id == view.person.id)
                                          .order_by(Opportunity.id)))
     return HandoffPage(

@@ -11,6 +11,8 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from leadpact.web.deps import Anyone
+
 router = APIRouter()
 DOCS_ASSETS = "/static/docs"
 
@@ -26,7 +28,7 @@ def docs_assets() -> StaticFiles:
 
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
-def docs(request: Request) -> HTMLResponse:
+def docs(request: Request, _anyone: Anyone) -> HTMLResponse:
     """Swagger UI for the HTTP API, loading nothing from outside this server."""
     app = request.app
     return get_swagger_ui_html(
@@ -38,6 +40,6 @@ def docs(request: Request) -> HTMLResponse:
 
 
 @router.get("/docs/oauth2-redirect", response_class=HTMLResponse, include_in_schema=False)
-def oauth2_redirect() -> HTMLResponse:
+def oauth2_redirect(_anyone: Anyone) -> HTMLResponse:
     """Swagger UI's OAuth2 redirect page."""
     return get_swagger_ui_oauth2_redirect_html()

@@ -11,24 +11,22 @@ from leadpact.clock import get_clock
 from leadpact.insights.metrics import PERIOD_FORMS, PeriodError, parse_period
 from leadpact.insights.reports import FORMATS, KINDS, MEDIA_TYPES, build_report, render
 from leadpact.insights.reports.formatting import display
-from leadpact.web.deps import DbSession, Reader
+from leadpact.web.deps import DbSession, Insights, Reports
 from leadpact.web.pages.dashboard import as_of_now, dashboard, default_period, months_with_data
 from leadpact.web.templating import page
 from leadpact.web.views.common import refused
 
 router = APIRouter()
-READERS = ("marketing", "manager", "admin")
 TITLES = {"weekly": "Weekly pipeline review", "monthly": "Monthly conversion report",
           "review-sheet": "MQL review sheet (last 30 MQLs)", "quarterly": "Quarterly pact review"}
 PeriodParam = Annotated[str | None, Query(description=f"The period: {PERIOD_FORMS}.")]
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard_page(request: Request, session: DbSession, principal: Reader, period: PeriodParam = None) -> Response:
+def dashboard_page(request: Request, session: DbSession, principal: Insights,
+                   period: PeriodParam = None) -> Response:
     """The funnel, MQLs against the commitment, acceptance and conversion by channel and persona, reasons,
     speed to lead; for a period (default: the latest month with data)."""
-    if principal.role not in READERS:
-        return refused(request, principal, 403, "The dashboard is for marketing, sales managers and admins.")
     as_of = as_of_now(session=session, now=get_clock().now())
     error = ""
     try:
@@ -41,21 +39,17 @@ def dashboard_page(request: Request, session: DbSession, principal: Reader, peri
 
 
 @router.get("/reports", response_class=HTMLResponse)
-def reports_page(request: Request, session: DbSession, principal: Reader) -> Response:
+def reports_page(request: Request, session: DbSession, principal: Reports) -> Response:
     """The four ritual reports, each to view or download as HTML, XLSX or CSV."""
-    if principal.role not in READERS:
-        return refused(request, principal, 403, "Reports are for marketing, sales managers and admins.")
     months = months_with_data(session=session)
     return page(request, "reports.html", principal=principal, kinds=KINDS, titles=TITLES, months=months,
                 formats=FORMATS, notice="")
 
 
 @router.get("/reports/{kind}", response_class=HTMLResponse)
-def report_page(kind: str, request: Request, session: DbSession, principal: Reader, period: PeriodParam = None,
+def report_page(kind: str, request: Request, session: DbSession, principal: Reports, period: PeriodParam = None,
                 format: Annotated[str, Query()] = "page") -> Response:
     """One report: shown in the app (format=page) or downloaded as html, xlsx, csv or md."""
-    if principal.role not in READERS:
-        return refused(request, principal, 403, "Reports are for marketing, sales managers and admins.")
     if kind not in KINDS:
         return refused(request, principal, 404, f"There is no report {kind!r}; there are {', '.join(KINDS)}.")
     if format != "page" and format not in FORMATS:

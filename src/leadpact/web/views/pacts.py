@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from leadpact.access import Principal
 from leadpact.clock import get_clock
 from leadpact.insights.backtest.window import BacktestWindowError, compare_sources, window
 from leadpact.insights.proposals.service import NothingToPropose, propose_next_pact
@@ -16,19 +17,17 @@ from leadpact.org.models import User
 from leadpact.pact import diff, load_pact
 from leadpact.pact.load import InvalidPact
 from leadpact.pact.versions import PactStateError, activate, active_version, add_draft, approve, get_version
-from leadpact.web.deps import DbSession, Reader
+from leadpact.web.deps import DbSession, Insights, Marketing, PactReader, PactSigner, PactSteward
 from leadpact.web.pages.pacts import AUTHORS, side_by_side, version_page, versions
 from leadpact.web.templating import page
 from leadpact.web.views.common import FormProblem, done, notice, optional_date, refused
 from leadpact.web.views.forms import Fields
 
 router = APIRouter()
-SIGNERS = ("marketing", "manager")
-STEWARDS = ("marketing", "manager", "admin")
 
 
 @router.get("/pacts", response_class=HTMLResponse)
-def pacts_page(request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
+def pacts_page(request: Request, session: DbSession, principal: PactReader) -> HTMLResponse:
     """Every version with its state and sign-offs; compare any two."""
     rows = versions(session=session)
     return page(request, "pacts.html", principal=principal, rows=rows, may_write=principal.role in AUTHORS,
@@ -36,7 +35,7 @@ def pacts_page(request: Request, session: DbSession, principal: Reader) -> HTMLR
 
 
 @router.get("/pacts/diff", response_class=HTMLResponse)
-def diff_page(request: Request, session: DbSession, principal: Reader,
+def diff_page(request: Request, session: DbSession, principal: PactReader,
               from_version: Annotated[int, Query(alias="from")], to_version: Annotated[int, Query(alias="to")]
               ) -> HTMLResponse:
     """What changed, in words, from one version to another."""
@@ -48,33 +47,29 @@ def diff_page(request: Request, session: DbSession, principal: Reader,
     return page(request, "pact_diff.html", principal=principal, old=old, new=new, changes=changes, notice="")
 
 
-def _draft_form(request: Request, principal: Any, source: str, note: str, *, status_code: int = 200,
+def _draft_form(request: Request, principal: Principal, source: str, note: str, *, status_code: int = 200,
                 problems: list[Any] | None = None) -> HTMLResponse:
     return page(request, "pact_new.html", principal=principal, status_code=status_code, source=source, note=note,
                 problems=problems or [], notice="")
 
 
 @router.get("/pacts/new", response_class=HTMLResponse)
-def new_draft_page(request: Request, session: DbSession, principal: Reader,
+def new_draft_page(request: Request, session: DbSession, principal: Marketing,
                    base: Annotated[int | None, Query(alias="from")] = None) -> HTMLResponse:
     """A new draft, starting from a stored version (default: the active one)."""
-    if principal.role not in AUTHORS:
-        return refused(request, principal, 403, "Marketing writes pact drafts.")
     row = get_version(session=session, version=base) if base is not None else active_version(session=session)
     return _draft_form(request, principal, row.source if row is not None else "", "")
 
 
 @router.post("/pacts", response_class=HTMLResponse)
-def add_draft_view(request: Request, session: DbSession, principal: Reader, fields: Fields) -> Response:
+def add_draft_view(request: Request, session: DbSession, principal: Marketing, fields: Fields) -> Response:
     """Store a pact as the next draft; an invalid one comes back with each problem's line and column."""
-    if principal.role not in AUTHORS:
-        return refused(request, principal, 403, "Marketing writes pact drafts.")
     source, note = fields.get("source", ""), fields.get("note", "")
     if not source.strip():
         return _draft_form(request, principal, source, note, status_code=422,
                            problems=[{"line": 1, "column": 1, "message": "the pact is empty: write its YAML"}])
     try:
-        row = add_draft(session=session, source=source, author=principal.email, note=note.strip() or None,
+        row = add_draft(session=session, source=source, author=principal.label, note=note.strip() or None,
                         now=get_clock().now())
     except InvalidPact as invalid:
         session.rollback()
@@ -82,7 +77,7 @@ def add_draft_view(request: Request, session: DbSession, principal: Reader, fiel
     return done(f"/pacts/{row.version}", "draft")
 
 
-def _show(request: Request, session: Session, principal: Any, version: int, *, status_code: int = 200,
+def _show(request: Request, session: Session, principal: Principal, version: int, *, status_code: int = 200,
           error: str = "", backtest: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
           values: dict[str, str] | None = None) -> HTMLResponse:
     row = get_version(session=session, version=version)
@@ -94,21 +89,21 @@ def _show(request: Request, session: Session, principal: Any, version: int, *, s
 
 
 @router.get("/pacts/{version}", response_class=HTMLResponse)
-def version_view(version: int, request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
+def version_view(version: int, request: Request, session: DbSession, principal: PactReader) -> HTMLResponse:
     """One version: the document both teams sign, its sign-offs, what changes against the active version."""
     return _show(request, session, principal, version)
 
 
-def _acting_user(session: Session, principal: Any) -> User | None:
+def _acting_user(session: Session, principal: Principal) -> User | None:
     return session.get(User, principal.user_id) if principal.user_id is not None else None
 
 
 @router.post("/pacts/{version}/approve", response_class=HTMLResponse)
-def approve_view(version: int, request: Request, session: DbSession, principal: Reader) -> Response:
+def approve_view(version: int, request: Request, session: DbSession, principal: PactSigner) -> Response:
     """Sign a draft for the reader's side: a marketing user for marketing, a sales manager for sales."""
     user = _acting_user(session, principal)
-    if principal.role not in SIGNERS or user is None:
-        return refused(request, principal, 403, "A pact is signed by a marketing user and a sales manager.")
+    if user is None:
+        return refused(request, principal, 403, "A pact is signed by a signed-in marketing user or sales manager.")
     if get_version(session=session, version=version) is None:
         return refused(request, principal, 404, f"There is no pact version {version}.")
     try:
@@ -120,15 +115,14 @@ def approve_view(version: int, request: Request, session: DbSession, principal: 
 
 
 @router.post("/pacts/{version}/activate", response_class=HTMLResponse)
-def activate_view(version: int, request: Request, session: DbSession, principal: Reader) -> Response:
+def activate_view(version: int, request: Request, session: DbSession, principal: PactSteward) -> Response:
     """Put an approved version into force; everyone open is re-evaluated under it."""
     user = _acting_user(session, principal)
-    if principal.role not in STEWARDS or user is None:
-        return refused(request, principal, 403, "Marketing, a sales manager or an admin activates a pact.")
     if get_version(session=session, version=version) is None:
         return refused(request, principal, 404, f"There is no pact version {version}.")
     try:
-        activate(session=session, version=version, actor=user, now=get_clock().now())
+        activate(session=session, version=version, actor=user if user is not None else principal.label,
+                 now=get_clock().now())
     except PactStateError as problem:
         session.rollback()
         return _show(request, session, principal, version, status_code=409, error=str(problem))
@@ -136,11 +130,9 @@ def activate_view(version: int, request: Request, session: DbSession, principal:
 
 
 @router.post("/pacts/{version}/backtest", response_class=HTMLResponse)
-def backtest_view(version: int, request: Request, session: DbSession, principal: Reader,
+def backtest_view(version: int, request: Request, session: DbSession, principal: Insights,
                   fields: Fields) -> Response:
     """Replay stored history under this version beside the active one over a chosen window."""
-    if principal.role not in STEWARDS:
-        return refused(request, principal, 403, "Backtests are for marketing, sales managers and admins.")
     row = get_version(session=session, version=version)
     if row is None:
         return refused(request, principal, 404, f"There is no pact version {version}.")
@@ -160,12 +152,10 @@ def backtest_view(version: int, request: Request, session: DbSession, principal:
 
 
 @router.post("/pacts/propose", response_class=HTMLResponse)
-def propose_view(request: Request, session: DbSession, principal: Reader) -> Response:
+def propose_view(request: Request, session: DbSession, principal: Marketing) -> Response:
     """Propose the next pact from sales' feedback, stored as a draft, with its backtests side by side."""
-    if principal.role not in AUTHORS:
-        return refused(request, principal, 403, "Marketing proposes pact changes.")
     try:
-        proposal = propose_next_pact(session=session, author=principal.email, now=get_clock().now())
+        proposal = propose_next_pact(session=session, author=principal.label, now=get_clock().now())
     except NothingToPropose as problem:
         return refused(request, principal, 409, str(problem))
     history = proposal["backtest"].get("side_by_side")

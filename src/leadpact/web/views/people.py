@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from leadpact.handoff.models import Handoff
-from leadpact.people.models import Account, Person
-from leadpact.web.deps import DbSession, Reader, visible_to
+from leadpact.access import require_person
+from leadpact.people.models import Account
+from leadpact.web.deps import DbSession, PeopleReader, visible_to
 from leadpact.web.pages.people import account_page, may_see_account, person_page
 from leadpact.web.templating import page
 from leadpact.web.views.common import refused
 
 router = APIRouter()
-READERS = ("rep", "manager", "marketing", "admin")
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
-def account_view(account_id: int, request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
+def account_view(account_id: int, request: Request, session: DbSession, principal: PeopleReader) -> HTMLResponse:
     """One view of an account: its people, their combined engagement and reading, handoffs, outcomes, owner."""
     account = session.get(Account, account_id)
     if account is None:
@@ -32,14 +30,8 @@ def account_view(account_id: int, request: Request, session: DbSession, principa
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
-def person_view(person_id: int, request: Request, session: DbSession, principal: Reader) -> HTMLResponse:
+def person_view(person_id: int, request: Request, session: DbSession, principal: PeopleReader) -> HTMLResponse:
     """A person: identity, evaluation with matched criteria and points, missing context, the audit trail."""
-    person = session.get(Person, person_id)
-    if person is None:
-        return refused(request, principal, 404, f"There is no person {person_id}.")
-    visible = visible_to(principal)
-    if principal.role in ("rep", "manager") and session.scalar(
-            visible(select(Handoff.id).where(Handoff.person_id == person_id)).limit(1)) is None:
-        return refused(request, principal, 403, "This person has no handoff of yours.")
-    data = person_page(session=session, person=person, visible=visible)
+    person = require_person(session=session, principal=principal, person_id=person_id)
+    data = person_page(session=session, person=person, visible=visible_to(principal))
     return page(request, "person.html", principal=principal, p=data, notice="")
