@@ -25,7 +25,8 @@ from leadpact.handoff.service import (
 
 __all__ = [
     "HEARD", "STATES", "TIERS", "Assignment", "Brief", "Handoff", "HandoffNotFound", "HandoffOpened", "HandoffView",
-    "Opportunity", "close_left_handoffs", "describe", "get_handoff", "hand_off", "latest_handoff", "list_handoffs",
+    "Opportunity",
+    "close_left_handoffs", "describe", "get_handoff", "hand_off", "latest_handoff", "list_handoffs",
     "missing_context", "on_person_moved", "open_handoff", "person_by_email", "publish_missing", "readiness_items",
     "route", "write_brief",
 ]
