@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -51,6 +52,18 @@ async def refusal(request: Request, error: Exception) -> Response:
     return await http_exception_handler(request, error)  # type: ignore[arg-type]
 
 
+async def unreadable(request: Request, error: Exception) -> Response:
+    """A browser's address that does not parse (/handoffs/abc) is a page that does not exist; the API keeps its
+    JSON answer."""
+    assert isinstance(error, RequestValidationError)
+    if wants_a_page(request):
+        from leadpact.web.templating import page
+
+        return page(request, "refused.html", principal=None, status_code=404, code=404, notice="",
+                    message=f"There is no page at {request.url.path}.")
+    return await request_validation_exception_handler(request, error)
+
+
 def install_web(app: FastAPI) -> None:
     """Add the pages, the static files (open to everyone) and the offline /docs to `app`; a browser's refusals
     become pages. Build the app with docs_url=None: FastAPI's own docs load Swagger UI from a CDN."""
@@ -61,6 +74,7 @@ def install_web(app: FastAPI) -> None:
         declare(mount, rules.PUBLIC)
         app.router.routes.append(mount)
     app.add_exception_handler(StarletteHTTPException, refusal)
+    app.add_exception_handler(RequestValidationError, unreadable)
 
 
 __all__ = ["install_web", "web_router"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from leadpact.access import Principal
@@ -36,10 +36,15 @@ def pacts_page(request: Request, session: DbSession, principal: PactReader) -> H
 
 @router.get("/pacts/diff", response_class=HTMLResponse)
 def diff_page(request: Request, session: DbSession, principal: PactReader,
-              from_version: Annotated[int, Query(alias="from")], to_version: Annotated[int, Query(alias="to")]
-              ) -> HTMLResponse:
-    """What changed, in words, from one version to another."""
-    old, new = get_version(session=session, version=from_version), get_version(session=session, version=to_version)
+              from_version: Annotated[str | None, Query(alias="from")] = None,
+              to_version: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    """What changed, in words, from one version to another (without both: back to the versions, to pick two)."""
+    if not from_version or not to_version:
+        return RedirectResponse("/pacts", status_code=303)
+    if not (from_version.isdigit() and to_version.isdigit()):
+        return refused(request, principal, 422, f"Versions are numbers: {from_version!r} → {to_version!r}.")
+    old = get_version(session=session, version=int(from_version))
+    new = get_version(session=session, version=int(to_version))
     if old is None or new is None:
         missing = from_version if old is None else to_version
         return refused(request, principal, 404, f"There is no pact version {missing}.")
