@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -48,9 +49,13 @@ class Timed:
 
 
 def workspace(directory: Path | None, people: int) -> Path:
-    """The demo workspace to read: the one given, else a fresh `leadpact demo` in a temporary directory."""
+    """A copy of the demo workspace to read (the bench gives its readers passwords: never the original's), else a
+    fresh `leadpact demo` in a temporary directory."""
     if directory is not None:
-        return directory
+        copy = Path(tempfile.mkdtemp(prefix="leadpact-bench-web."))
+        with sqlite3.connect(directory / "leadpact.db") as source, sqlite3.connect(copy / "leadpact.db") as target:
+            source.backup(target)
+        return copy
     fresh = Path(tempfile.mkdtemp(prefix="leadpact-bench-web.")) / "demo"
     print(f"building a demo workspace in {fresh} ({people:,} people)…", flush=True)
     subprocess.run([sys.executable, "-m", "leadpact.cli", "demo", "--dir", str(fresh), "--people", str(people)],
@@ -88,15 +93,17 @@ def main() -> None:
             response = client.get(url)
             if response.status_code != 200:
                 raise SystemExit(f"{name} {url}: {response.status_code} {response.text[:300]}")
-        server = app.times[1:]
+        first, server = app.times[0], app.times[1:]
         reference = timed(query, options.runs)
-        results.append((name, url, server, reference))
-    print(f"web pages over {directory} ({options.runs} requests each; server time inside the app, ms)")
-    print(f"{'page':<14}{'url':<34}{'p50':>8}{'p95':>8}   {'main query p50':>15}{'p95':>8}")
-    for name, url, server, reference in results:
-        print(f"{name:<14}{url[:33]:<34}{statistics.median(server):>8.1f}{percentile(server, 0.95):>8.1f}   "
-              f"{statistics.median(reference):>15.1f}{percentile(reference, 0.95):>8.1f}")
-    worst = max(percentile(server, 0.95) for _, _, server, _ in results)
+        results.append((name, url, first, server, reference))
+    print(f"web pages over {directory} ({options.runs} requests each after a first one; server time inside the "
+          "app, ms)")
+    print(f"{'page':<11}{'url':<22}{'first':>8}{'p50':>8}{'p95':>8}   {'main query p50':>15}{'p95':>8}")
+    for name, url, first, server, reference in results:
+        print(f"{name:<11}{url[:21]:<22}{first:>8.1f}{statistics.median(server):>8.1f}"
+              f"{percentile(server, 0.95):>8.1f}   {statistics.median(reference):>15.1f}"
+              f"{percentile(reference, 0.95):>8.1f}")
+    worst = max(percentile(server, 0.95) for _, _, _, server, _ in results)
     print(f"target: p95 <= 150 ms on 2 cores; slowest page p95 {worst:.1f} ms "
           f"({'met' if worst <= 150 else 'NOT met'})")
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from leadpact.app import create_app
 from leadpact.clock import get_clock
-from leadpact.db import session_scope
+from leadpact.db import get_engine, migrate, session_scope
 from leadpact.handoff import describe
 from leadpact.handoff.models import Handoff
 from leadpact.insights import metrics
@@ -37,6 +37,7 @@ def pages() -> Iterator[tuple[str, str, Callable[[], Any], TestClient, Any]]:
     from bench.web import Timed
     from bench.web_readers import client_for
 
+    migrate(get_engine())  # a workspace made by an older version is brought up to date, as `leadpact serve` does
     with session_scope() as session:
         rep_user, rep = _busiest_rep(session)
         handoff = session.scalars(select(Handoff).where(Handoff.rep_id == rep.id)
