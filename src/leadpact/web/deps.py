@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import Select
 
 from leadpact.access import Principal, allow, rules, visible_handoffs
 from leadpact.access import csrf_token_for as session_csrf_token
@@ -41,7 +40,7 @@ def csrf_token_for(principal: Principal) -> str:
 def visible_to(principal: Principal) -> Any:
     """The principal's row filter for handoff queries: a rep their own, a manager their teams', others all."""
 
-    def limit(statement: Select[Any]) -> Select[Any]:
+    def limit(statement: Any) -> Any:
         return visible_handoffs(statement, principal)
 
     return limit

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpact.handoff.brief import full_name
@@ -15,7 +15,8 @@ from leadpact.handoff.models import Handoff
 from leadpact.org.models import Rep, User
 from leadpact.people.models import Account, Person
 
-Visible = Callable[[Select[Any]], Select[Any]]
+# A principal's row filter: takes a select over handoffs, gives it back limited to the rows they may see.
+Visible = Callable[[Any], Any]
 WORKED = ("open", "accepted")
 # Where a handoff sits in the inbox: waiting for the first touch, then for a decision, then accepted (to qualify).
 STAGES = ("waiting for first touch", "waiting for your decision", "accepted: qualify or close")
@@ -45,7 +46,7 @@ def _stage(handoff: Handoff) -> int:
     return 0 if handoff.first_touch_at is None else 1
 
 
-def inbox_statement() -> Select[Any]:
+def inbox_statement() -> Any:
     """The inbox's one query, before the reader's row filter: worked handoffs with person, account and rep."""
     return (select(Handoff, Person.first_name, Person.last_name, Person.email, Person.title, Person.company_name,
                    Account.name, User.name)

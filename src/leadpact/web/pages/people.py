@@ -105,7 +105,8 @@ def account_page(*, session: Session, account: Account, visible: Visible) -> Acc
     reads = [Read(*row) for row in session.execute(reads_query)] if ids else []
     handoffs = list(session.scalars(visible(select(Handoff).where(Handoff.account_id == account.id)
                                             .order_by(Handoff.created_at.desc()))))
-    names = _rep_names(session, {h.rep_id for h in handoffs if h.rep_id} | ({account.owner_rep_id} - {None}))
+    owner = {account.owner_rep_id} if account.owner_rep_id is not None else set()
+    names = _rep_names(session, {h.rep_id for h in handoffs if h.rep_id is not None} | owner)
     by_person = {m.person.id: m.name for m in members}
     seen = {h.person_id for h in handoffs}
     opportunities = [o for o in session.scalars(select(Opportunity).where(Opportunity.account_id == account.id)
