@@ -49,7 +49,7 @@ def pages(app: Any) -> Iterator[tuple[str, str, Any]]:
 def url_of(path: str, world: WebWorld) -> str:
     """The path with the world's rows in it (rep Sam's handoff, person and account)."""
     values = {"handoff_id": world.handoffs[world.sam][0], "person_id": 1, "account_id": 1, "version": 1,
-              "kind": "weekly", "key_id": 1}
+              "kind": "weekly", "key_id": 1, "user_id": 1}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 
