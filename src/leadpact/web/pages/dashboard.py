@@ -92,13 +92,16 @@ def generation(*, session: Session) -> tuple[int | None, int | None]:
     return session.scalar(select(func.max(Transition.id))), session.scalar(select(func.max(Handoff.id)))
 
 
-def dashboard(*, session: Session, period: Period, as_of: datetime) -> Dashboard:
-    """Return the dashboard of `period` as known at `as_of` (to the minute), built once per minute and new data."""
-    key = (period.start, period.end, as_of.replace(second=0, microsecond=0), *generation(session=session))
+def dashboard(*, session: Session, period: Period | None, as_of: datetime) -> Dashboard:
+    """Return the dashboard of `period` (None: the latest month with data) as known at `as_of` (to the minute),
+    built once per minute and new data."""
+    asked = (period.start, period.end) if period is not None else None
+    key = (asked, as_of.replace(second=0, microsecond=0), *generation(session=session))
     with _built_lock:
         found = _built.get(key)
     if found is None:
-        found = build_dashboard(session=session, period=period, as_of=as_of)
+        chosen = period if period is not None else default_period(session=session, now=as_of)
+        found = build_dashboard(session=session, period=chosen, as_of=as_of)
         with _built_lock:
             remember(_built, key, found, KEPT)
     return found

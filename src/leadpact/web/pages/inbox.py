@@ -24,10 +24,30 @@ FAR = datetime.max.replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
+class HandoffLine:
+    """The columns of a handoff the inbox shows (not its brief, facts or timeline: each row would decode them)."""
+
+    id: int
+    person_id: int
+    tier: str
+    state: str
+    created_at: datetime
+    sla_due_at: datetime | None
+    feedback_due_at: datetime | None
+    first_touch_at: datetime | None
+    sla_breached_at: datetime | None
+    escalated_at: datetime | None
+
+
+LINE_COLUMNS = (Handoff.id, Handoff.person_id, Handoff.tier, Handoff.state, Handoff.created_at, Handoff.sla_due_at,
+          Handoff.feedback_due_at, Handoff.first_touch_at, Handoff.sla_breached_at, Handoff.escalated_at)
+
+
+@dataclass(frozen=True)
 class InboxRow:
     """One handoff as the inbox lists it."""
 
-    handoff: Handoff
+    handoff: HandoffLine
     name: str
     title: str | None
     company: str | None
@@ -40,7 +60,7 @@ class InboxRow:
         return self.handoff.sla_due_at if self.stage == 0 else self.handoff.feedback_due_at
 
 
-def _stage(handoff: Handoff) -> int:
+def _stage(handoff: HandoffLine) -> int:
     if handoff.state == "accepted":
         return 2
     return 0 if handoff.first_touch_at is None else 1
@@ -48,7 +68,7 @@ def _stage(handoff: Handoff) -> int:
 
 def inbox_statement() -> Any:
     """The inbox's one query, before the reader's row filter: worked handoffs with person, account and rep."""
-    return (select(Handoff, Person.first_name, Person.last_name, Person.email, Person.title, Person.company_name,
+    return (select(*LINE_COLUMNS, Person.first_name, Person.last_name, Person.email, Person.title, Person.company_name,
                    Account.name, User.name)
             .join(Person, Person.id == Handoff.person_id)
             .outerjoin(Account, Account.id == Handoff.account_id)
@@ -62,7 +82,9 @@ def inbox(*, session: Session, visible: Visible, limit: int = 500) -> list[Inbox
     deadline that runs (SLA, then feedback); the overdue first within each."""
     rows = session.execute(visible(inbox_statement()).order_by(Handoff.sla_due_at, Handoff.id).limit(limit)).all()
     found = []
-    for handoff, first, last, email, title, company_name, account_name, rep_name in rows:
+    for row in rows:
+        handoff = HandoffLine(*row[:len(LINE_COLUMNS)])
+        first, last, email, title, company_name, account_name, rep_name = row[len(LINE_COLUMNS):]
         name = " ".join(p for p in (first, last) if p) or email or f"Person {handoff.person_id}"
         found.append(InboxRow(handoff, name, title, account_name or company_name, rep_name, _stage(handoff)))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadpact.pact import diff, load_pact, render_html
+from leadpact.pact import diff, render_html, stored_pact
 from leadpact.pact.models import PactApproval, PactVersion
 from leadpact.pact.versions import SIDES, STEWARDS, active_version, approvals_of, list_versions, signatures_of
 
@@ -51,8 +51,8 @@ def version_page(*, session: Session, row: PactVersion, role: str) -> VersionPag
     """Return what a version's page shows to a reader with this role."""
     signatures = signatures_of(session=session, version=row.version)
     active = active_version(session=session)
-    pact = load_pact(row.source)
-    changes = diff(load_pact(active.source), pact) if active is not None and active.version != row.version else []
+    pact = stored_pact(row.source)
+    changes = diff(stored_pact(active.source), pact) if active is not None and active.version != row.version else []
     side = SIDES.get(role)
     may_sign = side if row.state == "draft" and side and side not in {s.side for s in signatures} else None
     return VersionPage(

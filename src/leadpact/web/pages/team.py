@@ -16,7 +16,7 @@ from leadpact.org.availability import is_away
 from leadpact.org.models import Rep, Team, User
 from leadpact.people.models import Account, Person
 from leadpact.sla import SpeedToLead, speed_to_lead, speed_to_lead_by
-from leadpact.web.pages.inbox import Visible
+from leadpact.web.pages.inbox import LINE_COLUMNS, HandoffLine, Visible
 
 WINDOW = timedelta(days=30)  # compliance, breaches and escalations over the last 30 days
 RISK_AHEAD = timedelta(hours=4)  # untouched handoffs due within this are at risk
@@ -37,7 +37,7 @@ class Member:
 class Listed:
     """A handoff in one of the manager's lists."""
 
-    handoff: Handoff
+    handoff: HandoffLine
     name: str
     company: str | None
     rep: str | None
@@ -57,12 +57,17 @@ class TeamView:
 
 
 def _listed(session: Session, visible: Visible, team_id: int, *where: Any, order: Any) -> list[Listed]:
-    query = (select(Handoff, Person.first_name, Person.last_name, Person.email, Account.name, User.name)
+    query = (select(*LINE_COLUMNS, Person.first_name, Person.last_name, Person.email, Account.name, User.name)
              .join(Person, Person.id == Handoff.person_id).outerjoin(Account, Account.id == Handoff.account_id)
              .outerjoin(Rep, Rep.id == Handoff.rep_id).outerjoin(User, User.id == Rep.user_id)
              .where(Handoff.team_id == team_id, *where).order_by(order).limit(100))
-    return [Listed(h, " ".join(p for p in (first, last) if p) or email or f"Person {h.person_id}", company, rep)
-            for h, first, last, email, company, rep in session.execute(visible(query))]
+    found = []
+    for row in session.execute(visible(query)):
+        handoff = HandoffLine(*row[:len(LINE_COLUMNS)])
+        first, last, email, company, rep = row[len(LINE_COLUMNS):]
+        name = " ".join(p for p in (first, last) if p) or email or f"Person {handoff.person_id}"
+        found.append(Listed(handoff, name, company, rep))
+    return found
 
 
 def team_view(*, session: Session, team: Team, visible: Visible, now: datetime) -> TeamView:

@@ -12,7 +12,7 @@ from leadpact.insights.metrics import PERIOD_FORMS, PeriodError, parse_period
 from leadpact.insights.reports import FORMATS, KINDS, MEDIA_TYPES, build_report, render
 from leadpact.insights.reports.formatting import display
 from leadpact.web.deps import DbSession, Insights, Reports
-from leadpact.web.pages.dashboard import as_of_now, dashboard, default_period, months_with_data
+from leadpact.web.pages.dashboard import as_of_now, dashboard, months_with_data
 from leadpact.web.templating import page
 from leadpact.web.views.common import refused
 
@@ -30,9 +30,9 @@ def dashboard_page(request: Request, session: DbSession, principal: Insights,
     as_of = as_of_now(session=session, now=get_clock().now())
     error = ""
     try:
-        span = parse_period(period, as_of=as_of) if period else default_period(session=session, now=as_of)
+        span = parse_period(period, as_of=as_of) if period else None
     except PeriodError as problem:
-        error, span = str(problem), default_period(session=session, now=as_of)
+        error, span = str(problem), None
     data = dashboard(session=session, period=span, as_of=as_of)
     return page(request, "dashboard.html", principal=principal, status_code=422 if error else 200, d=data,
                 show=display, error=error, asked=period or "", notice="")

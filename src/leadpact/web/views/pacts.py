@@ -14,7 +14,7 @@ from leadpact.clock import get_clock
 from leadpact.insights.backtest.window import BacktestWindowError, compare_sources, window
 from leadpact.insights.proposals.service import NothingToPropose, propose_next_pact
 from leadpact.org.models import User
-from leadpact.pact import diff, load_pact
+from leadpact.pact import diff, stored_pact
 from leadpact.pact.load import InvalidPact
 from leadpact.pact.versions import PactStateError, activate, active_version, add_draft, approve, get_version
 from leadpact.web.deps import DbSession, Insights, Marketing, PactReader, PactSigner, PactSteward
@@ -48,7 +48,7 @@ def diff_page(request: Request, session: DbSession, principal: PactReader,
     if old is None or new is None:
         missing = from_version if old is None else to_version
         return refused(request, principal, 404, f"There is no pact version {missing}.")
-    changes = diff(load_pact(old.source), load_pact(new.source))
+    changes = diff(stored_pact(old.source), stored_pact(new.source))
     return page(request, "pact_diff.html", principal=principal, old=old, new=new, changes=changes, notice="")
 
 
