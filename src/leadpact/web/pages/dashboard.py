@@ -87,9 +87,10 @@ def _speed_table(title: str, by: str, items: list[metrics.Figures]) -> Table:
                   for i in items])
 
 
-def generation(*, session: Session) -> tuple[int | None, int | None]:
-    """The newest lifecycle move and handoff: what a cached dashboard was built from."""
-    return session.scalar(select(func.max(Transition.id))), session.scalar(select(func.max(Handoff.id)))
+def generation(*, session: Session) -> tuple[str, int | None, int | None]:
+    """The database and its newest lifecycle move and handoff: what a cached dashboard was built from."""
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    return database, session.scalar(select(func.max(Transition.id))), session.scalar(select(func.max(Handoff.id)))
 
 
 def dashboard(*, session: Session, period: Period | None, as_of: datetime) -> Dashboard:
