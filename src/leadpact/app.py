@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from leadpact import __version__, operations, telemetry
-from leadpact.access import RefuseUndeclaredRoutes, declare_path, rules
+from leadpact.access import RefuseUndeclaredRoutes, allow, declare_path, rules
 from leadpact.access.admin_views import keys_router, users_router
 from leadpact.access.views import router as session_router
 from leadpact.api import TRACKING
@@ -53,13 +53,12 @@ def create_app() -> FastAPI:
     app.include_router(outbox_router)
     app.include_router(crm_router)
     install_web(app)
-    operations.attach(app)  # /healthz, /readyz, /metrics; request ids, metrics and the access log
+    # /healthz, /readyz, /metrics (public: aggregates only, no personal data); request ids, metrics, the access log
+    operations.attach(app, dependencies=[Depends(allow(rules.PUBLIC))])
     start_embedded_worker(app)
     _fold_log_at_shutdown(app)
-    # The API's own description is public: clients and the docs page read it before anyone signs in; so are the
-    # probes a load balancer and Prometheus call (aggregates only, no personal data).
-    probes = [getattr(route, "path", None) for route in operations.router.routes]
-    for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, *probes):
+    # The API's own description is public: clients read it before anyone signs in.
+    for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url):
         if path:
             declare_path(app.router.routes, path, rules.PUBLIC)
     app.add_middleware(RefuseUndeclaredRoutes)

@@ -1,6 +1,9 @@
 """Running leadpact: health and readiness probes, Prometheus metrics, request ids in structured logs, and
 `leadpact doctor`, which checks a deployment and says what to fix."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import FastAPI
 
 from leadpact.operations.doctor import Check, run_checks
@@ -10,9 +13,10 @@ from leadpact.operations.requests import RequestTelemetry
 from leadpact.operations.views import router
 
 
-def attach(app: FastAPI) -> None:
-    """Give `app` the operator's routes and the request middleware (request ids, metrics, access log)."""
-    app.include_router(router)
+def attach(app: FastAPI, *, dependencies: Sequence[Any] = ()) -> None:
+    """Give `app` the operator's routes (with `dependencies`: the composition root gives them their access rule)
+    and the request middleware (request ids, metrics, access log)."""
+    app.include_router(router, dependencies=list(dependencies))
     app.add_middleware(RequestTelemetry)
 
 
