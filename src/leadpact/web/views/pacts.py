@@ -163,6 +163,10 @@ def propose_view(request: Request, session: DbSession, principal: Marketing) -> 
         proposal = propose_next_pact(session=session, author=principal.label, now=get_clock().now())
     except NothingToPropose as problem:
         return refused(request, principal, 409, str(problem))
+    except InvalidPact as invalid:
+        # A proposed pact that fails its own written-down examples is not stored: say which, and why.
+        session.rollback()
+        return refused(request, principal, 409, f"The proposed pact fails validation, so it was not stored: {invalid}")
     history = proposal["backtest"].get("side_by_side")
     return page(request, "proposal.html", principal=principal, proposal=proposal,
                 history=side_by_side(history) if history else None, notice="")
