@@ -57,12 +57,17 @@ def number(value: float | int | None, places: int = 0) -> str:
     return "–" if value is None else f"{value:,.{places}f}"
 
 
+def minutes(value: float | None) -> str:
+    """Minutes as a manager reads them ('–' when unknown)."""
+    return "–" if value is None else f"{value:,.0f} min"
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment of every page (autoescaped, strict about undefined names)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=when, iso=iso, duration=duration, percent=percent, number=number)
+    env.filters.update(when=when, iso=iso, duration=duration, percent=percent, number=number, minutes=minutes)
     return env
 
 
