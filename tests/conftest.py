@@ -149,6 +149,19 @@ def write_key(database_url: str) -> str:
     return secret
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test's data directory (where a generated secrets key lives) is its own, and no channel it read stays
+    cached for the next one."""
+    from leadpact.outbox.channels import forget_channels
+
+    monkeypatch.setenv("LEADPACT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LEADPACT_SECRETS_KEY", raising=False)
+    forget_channels()
+    yield
+    forget_channels()
+
+
 def background_wiring() -> Wiring:
     """The standard wiring without live evaluation and handoffs: what a test runs with unless it asks for the whole
     loop (the `live` fixtures install `standard_wiring()`)."""

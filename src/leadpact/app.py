@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from leadpact import __version__, operations, telemetry
-from leadpact.access import RefuseUndeclaredRoutes, allow, declare_path, rules
+from leadpact.access import RefuseUndeclaredRoutes, declare_path, rules
 from leadpact.access.admin_views import keys_router, users_router
 from leadpact.access.views import router as session_router
-from leadpact.api import TRACKING
+from leadpact.api import PROBES, TRACKING
 from leadpact.collector import tune_for_serving
 from leadpact.composition import standard_wiring
 from leadpact.config import get_settings
@@ -26,8 +26,10 @@ from leadpact.handoff.views import router as handoffs_router
 from leadpact.handoff.views import visitors_router
 from leadpact.ingest.views import router as tracking_router
 from leadpact.insights.reports.views import router as insights_router
+from leadpact.outbox.views import channels_router
 from leadpact.outbox.views import router as outbox_router
 from leadpact.pact.views import router as pacts_router
+from leadpact.privacy.views import router as privacy_router
 from leadpact.web import install_web
 from leadpact.wiring import install
 from leadpact.worker import start_embedded_worker
@@ -51,13 +53,14 @@ def create_app() -> FastAPI:
     app.include_router(outcomes_router)
     app.include_router(insights_router)
     app.include_router(outbox_router)
+    app.include_router(channels_router)
     app.include_router(crm_router)
+    operations.attach(app, dependencies=[PROBES])  # /healthz, /readyz, /metrics; request ids, metrics, access log
+    app.include_router(privacy_router)
     install_web(app)
-    # /healthz, /readyz, /metrics (public: aggregates only, no personal data); request ids, metrics, the access log
-    operations.attach(app, dependencies=[Depends(allow(rules.PUBLIC))])
     start_embedded_worker(app)
     _fold_log_at_shutdown(app)
-    # The API's own description is public: clients read it before anyone signs in.
+    # The API's own description is public: clients and the docs page read it before anyone signs in.
     for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url):
         if path:
             declare_path(app.router.routes, path, rules.PUBLIC)

@@ -22,6 +22,8 @@ from leadpact.org import commands as org_commands
 from leadpact.org import rep_commands
 from leadpact.outbox import commands as outbox_commands
 from leadpact.pact import commands as pact_commands
+from leadpact.privacy import commands as privacy_commands
+from leadpact.secrets import commands as secrets_commands
 from leadpact.wiring import install
 
 app = typer.Typer(
@@ -58,6 +60,8 @@ report_commands.register(app)
 insights_commands.register(app)
 enrichment_commands.register(app)
 operations_commands.register(app)
+privacy_commands.register(app)
+secrets_commands.register(app)
 
 
 def main() -> None:

@@ -21,5 +21,5 @@ def standard_wiring() -> Wiring:
         lifecycle_moved=(handoff.close_left_handoffs,),
         handoff_opened=(crm.on_handoff_opened,),
         transports=MappingProxyType({**outbox.NOTIFICATION_TRANSPORTS, crm.KIND: crm.deliver,
-                                     enrichment.KIND: enrichment.deliver}),
+                                     crm.ERASURE_KIND: crm.deliver_erasure, enrichment.KIND: enrichment.deliver}),
     )

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     max_batch_messages: int = 2500
     # How long a messageId is remembered for de-duplication; Segment keeps at least a day.
     dedup_window_days: int = 30
+    # Events of people who never identified are deleted by the worker once older than this.
     anonymous_retention_days: int = 180
     data_dir: Path = Path(".")
     # `leadpact serve` and `leadpact worker` log to stderr at this level and above, as JSON lines (or text).
@@ -32,6 +33,9 @@ class Settings(BaseSettings):
     session_hours: float = 12.0
     sign_in_limit: str = "10 per 15 minutes"
     secret_key: str | None = None
+    # The Fernet key(s) that seal CRM tokens and channel secrets at rest, newest first, separated by commas (the
+    # older ones only decrypt, during a rotation). Unset: a key generated once into `data_dir/secrets.key`.
+    secrets_key: str | None = None
 
 
 @lru_cache

@@ -13,6 +13,7 @@ from leadpact.org.models import Rep, Team, User
 from leadpact.outbox.models import NotificationChannel, OutboxMessage
 from leadpact.pact.models import Evaluation, PactActivation, PactApproval, PactVersion
 from leadpact.people.models import Account, ContentAsset, Identity, Person
+from leadpact.privacy.models import Erasure
 from leadpact.sla.models import Timer
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "ContentAsset",
+    "Erasure",
     "Evaluation",
     "Event",
     "Firmographic",

@@ -77,6 +77,10 @@ def work_once(
     pushes = (deliver_due_pushes(worker_id=worker_id, engine=engine, clock=clock, leases=leases) if due
               else PushReport())
     report = deliver_due(engine=engine, now=clock.now(), worker_id=worker_id, clock=clock, leases=leases)
+    # Privacy: anonymous events past their retention (at most hourly, by the clock: tests run it in simulated time).
+    from leadpact.privacy.jobs import run_due as expire_anonymous_events
+
+    expire_anonymous_events(engine=engine, now=clock.now())
     totals.passes += 1
     totals.timers_fired += fired
     totals.delivered += report.delivered + pushes.delivered

@@ -135,3 +135,47 @@ def test_salesforce_refuses_soql_on_unknown_fields(sf):
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.query("SELECT Id, Shoe_Size__c FROM Lead")
     assert raised.value.content[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_hubspot_gdpr_delete_by_id_and_by_email_and_batch_archive(client, hubspot):
+    from hubspot.crm.contacts import PublicGdprDeleteInput
+    from hubspot.crm.objects import BatchInputSimplePublicObjectId, SimplePublicObjectId
+
+    portal = hubspot.portal
+    kept, purged = new("kept@b.example", client), new("gone@b.example", client)
+    note = client.crm.objects.basic_api.create("notes", ObjectInput(
+        properties={"hs_timestamp": "2026-10-01T09:00:00Z", "hs_note_body": "brief"},
+        associations=[PublicAssociationsForObject(to=PublicObjectId(id=purged.id), types=[
+            AssociationSpec(association_category="HUBSPOT_DEFINED", association_type_id=202)])]))
+    assert client.crm.contacts.basic_api.purge(PublicGdprDeleteInput(object_id=purged.id)) is None
+    assert set(portal.objects["contacts"]) == {kept.id} and portal.associated("notes", note.id, "contacts") == []
+    with pytest.raises(ContactsError) as raised:
+        client.crm.contacts.basic_api.purge(PublicGdprDeleteInput(object_id=purged.id))
+    assert raised.value.status == 404 and body(raised.value)["category"] == "OBJECT_NOT_FOUND"
+    # By email: the contact with that address goes; an address with none is blocklisted instead.
+    client.crm.contacts.basic_api.purge(PublicGdprDeleteInput(object_id="KEPT@b.example", id_property="email"))
+    client.crm.contacts.basic_api.purge(PublicGdprDeleteInput(object_id="never@b.example", id_property="email"))
+    assert portal.objects["contacts"] == {} and portal.blocklist == {"never@b.example"}
+    with pytest.raises(ContactsError) as raised:
+        client.crm.contacts.basic_api.purge(PublicGdprDeleteInput(object_id="x", id_property="phone"))
+    assert raised.value.status == 400 and "not a unique property" in body(raised.value)["message"]
+    # Archive: 204, and ids already gone are ignored.
+    client.crm.objects.batch_api.archive("notes", BatchInputSimplePublicObjectId(
+        inputs=[SimplePublicObjectId(id=note.id), SimplePublicObjectId(id="999999")]))
+    assert portal.objects["notes"] == {} and portal.archived == [("notes", note.id)]
+
+
+def test_salesforce_deletes_records_and_a_lead_takes_its_notes_and_tasks(sf, salesforce):
+    org = salesforce.org
+    lead = sf.Lead.create({"LastName": "Gone", "Company": "Acme"})["id"]
+    other = sf.Lead.create({"LastName": "Kept", "Company": "Acme"})["id"]
+    note = sf.Note.create({"ParentId": lead, "Title": "brief"})["id"]
+    task = sf.Task.create({"WhoId": lead, "Subject": "call"})["id"]
+    assert sf.Lead.delete(lead) == 204
+    assert set(org.records["Lead"]) == {other} and org.records["Note"] == {} and org.records["Task"] == {}
+    assert set(org.recycle_bin) == {lead, note, task}
+    answer = sf.restful("composite/sobjects", method="DELETE", params={"ids": f"{other},{lead}", "allOrNone": "false"})
+    assert [(a["id"], a["success"]) for a in answer] == [(other, True), (lead, False)]
+    assert answer[1]["errors"][0]["statusCode"] == "ENTITY_IS_DELETED" and org.records["Lead"] == {}
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.restful("composite/sobjects", method="DELETE", params={"ids": ""})

@@ -52,7 +52,7 @@ def test_a_disqualify_synced_from_the_crm_closes_the_open_handoff_and_says_why(w
                "status DISQUALIFIED in HubSpot)")
         closed = sent(session, "handoff.closed")
         assert {(m.kind, m.destination) for m in closed} == {("email", "sam@nw.example"),
-                                                            ("webhook", "http://127.0.0.1:9/hook")}
+                                                            ("webhook", "channel:1")}
         assert all(m.handoff_id == handoff.id and m.payload["closed_reason"] == why for m in closed)
         assert closed[0].payload["closed_by"] == "crm:hubspot" and closed[0].payload["status"] == "disqualified"
         last = history(session=session, person_id=handoff.person_id)[-1]

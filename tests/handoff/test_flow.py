@@ -44,7 +44,7 @@ def test_a_hot_lead_is_routed_briefed_handed_off_clocked_and_announced(world):
         assert last.reasons["handoff_id"] == handoff.id
         sent = outbox(session, "handoff.created")
         assert {(m.kind, m.destination) for m in sent} == {("email", "sam@nw.example"),
-                                                          ("webhook", "http://127.0.0.1:9/hook")}
+                                                          ("webhook", "channel:1")}
         payload = sent[0].payload
         assert payload["brief"] == handoff.brief and payload["timeline_link"] == f"/handoffs/{handoff.id}"
         assert payload["sla_due_at"] == "2026-10-01T12:15:00.000Z" and payload["tier"] == "hot"

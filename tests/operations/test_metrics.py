@@ -14,6 +14,7 @@ from fastapi import HTTPException
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from leadpact.api import Anyone
 from leadpact.app import create_app
 from leadpact.outbox import enqueue
 from leadpact.telemetry import reason_label
@@ -72,7 +73,7 @@ def test_requests_latency_and_server_errors_are_counted_by_route(database_url) -
     app = create_app()
 
     @app.get("/broken/{n}")
-    def broken(n: int) -> None:
+    def broken(n: int, _: Anyone) -> None:  # a route with its access rule, as every route has
         raise HTTPException(503, "down for the test")
 
     with TestClient(app) as client:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from leadpact import db as db_module
+from leadpact.api import Anyone
 from leadpact.app import create_app
 from leadpact.config import get_settings
 from leadpact.telemetry import JsonFormatter, configure_logging
@@ -109,7 +110,7 @@ def test_log_lines_written_while_serving_carry_the_request_id(database_url) -> N
     stream = io.StringIO()
 
     @app.get("/speaks")
-    def speaks() -> dict[str, str]:
+    def speaks(_: Anyone) -> dict[str, str]:  # a route with its access rule, as every route has
         logging.getLogger("leadpact.test").warning("something worth saying", extra={"lead": 7})
         return {}
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from leadpact.cli import app
 from leadpact.clock import SimulatedClock
 from leadpact.outbox import NotificationChannel, OutboxMessage, notify
+from leadpact.outbox.channels import forget_channels
 from leadpact.outbox.delivery import deliver_due
 from leadpact.outbox.transports import verify
 from tests.outbox.servers import WebhookReceiver
@@ -52,7 +53,11 @@ def test_a_signed_webhook_verifies_with_the_secret_and_not_with_another(engine, 
     [hook] = receiver.requests
     assert hook.verified is True
     assert hook.headers["x-leadpact-timestamp"] == str(int(clock.now().timestamp()))
-    assert hook.headers["x-leadpact-idempotency-key"] == f"handoff.created:1:webhook:{receiver.url}"
+    # The row names the channel: its URL and secret are read at delivery, never copied into the row or its key.
+    assert hook.headers["x-leadpact-idempotency-key"] == "handoff.created:1:webhook:channel:1"
+    [row] = _rows(session)
+    assert row.destination == "channel:1" and row.payload.get("_secret") is None
+    assert receiver.url not in json.dumps(row.payload) + row.idempotency_key and SECRET not in json.dumps(row.payload)
     timestamp, signature = hook.headers["x-leadpact-timestamp"], hook.headers["x-leadpact-signature"]
     assert signature.startswith("sha256=")
     assert verify(SECRET, timestamp, hook.body, signature)
@@ -133,7 +138,8 @@ def test_after_the_last_attempt_the_row_is_dead_and_listed_by_the_cli(engine, se
     assert listed.exit_code == 0, listed.output
     [dead] = json.loads(listed.output)
     assert dead["state"] == "dead" and dead["attempts"] == 3 and "HTTP 500" in dead["last_error"]
-    assert dead["destination"] == receiver.url and "_secret" not in dead["payload"]
+    assert dead["destination"] == "channel:1" and "_secret" not in dead["payload"]
+    assert receiver.url not in listed.output and SECRET not in listed.output
     text = runner.invoke(app, ["outbox", "list", "--state", "dead"])
     assert f"#{dead['id']}" in text.output and "dead" in text.output and "HTTP 500" in text.output
     assert runner.invoke(app, ["outbox", "list", "--state", "pending", "--json"]).output.strip() == "[]"
@@ -141,9 +147,10 @@ def test_after_the_last_attempt_the_row_is_dead_and_listed_by_the_cli(engine, se
     with WebhookReceiver(secret=SECRET) as healthy:
         retried = runner.invoke(app, ["outbox", "retry", str(dead["id"])])
         assert retried.exit_code == 0 and "due again now" in retried.output
-        row = session.get(OutboxMessage, dead["id"], populate_existing=True)
-        row.destination = healthy.url  # the operator fixed the receiver's address
+        channel = session.scalars(select(NotificationChannel)).one()
+        channel.target = healthy.url  # the operator fixed the channel's address: every row of it follows
         session.commit()
+        forget_channels()
         assert deliver_due(engine=engine, now=clock.now(), worker_id="w1").delivered == 1
     assert _rows(session)[0].state == "delivered"
     again = runner.invoke(app, ["outbox", "retry", str(dead["id"])])

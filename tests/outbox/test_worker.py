@@ -131,7 +131,9 @@ def test_channels_are_added_and_listed_and_reach_their_subscribers(engine, sessi
         listed = json.loads(runner.invoke(cli, ["channels", "list", "--json"]).output)
         assert [(c["kind"], c["signed"], c["topics"], c["rep"]) for c in listed] == [
             ("webhook", True, [], None), ("slack", False, ["sla.breached"], None), ("slack", False, [], rep_email)]
-        assert "s3cret" not in runner.invoke(cli, ["channels", "list"]).output
+        shown = runner.invoke(cli, ["channels", "list"]).output
+        assert "s3cret" not in shown and hook.url not in shown and slack.url not in shown
+        assert all(c["target"].startswith("http://127.0.0.1:") and "/…/••••" in c["target"] for c in listed)
 
         created = notify(session=session, topic="handoff.created", payload={}, now=clock.now(), key="a",
                          rep_id=org.reps[0].id)
@@ -139,12 +141,14 @@ def test_channels_are_added_and_listed_and_reach_their_subscribers(engine, sessi
                           rep_id=org.reps[0].id)
         other_rep = notify(session=session, topic="handoff.created", payload={}, now=clock.now(), key="c",
                            rep_id=org.reps[1].id)
+    # Channel rows name the channel (#1 the webhook, #2 the team's Slack, #3 the rep's Slack); no row copies a URL
+    # or the signing secret: the transport reads them from the channel at delivery.
     assert [(m.kind, m.destination) for m in created] == [
-        ("email", rep_email), ("webhook", hook.url), ("slack", reps_slack.url)]
+        ("email", rep_email), ("webhook", "channel:1"), ("slack", "channel:3")]
     assert [(m.kind, m.destination) for m in breached] == [
-        ("email", org.manager.email), ("webhook", hook.url), ("slack", slack.url)]
-    assert [m.destination for m in other_rep] == [email_of(session, org.reps[1]), hook.url]
-    assert created[1].payload["_secret"] == "s3cret"
+        ("email", org.manager.email), ("webhook", "channel:1"), ("slack", "channel:2")]
+    assert [m.destination for m in other_rep] == [email_of(session, org.reps[1]), "channel:1"]
+    assert all("_secret" not in m.payload for m in [*created, *breached, *other_rep])
 
 
 def test_bad_channels_are_refused_with_the_reason(database_url) -> None:

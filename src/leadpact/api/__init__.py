@@ -3,6 +3,7 @@ error shapes."""
 
 from leadpact.api.deps import (
     CRM_WEBHOOK,
+    PROBES,
     TRACKING,
     AdminKey,
     AdminPrincipal,
@@ -27,7 +28,7 @@ from leadpact.api.deps import (
 from leadpact.api.routing import ApiRoute, ErrorDetail, api_router, errors
 
 __all__ = [
-    "CRM_WEBHOOK", "TRACKING", "AdminKey", "AdminPrincipal", "Anyone", "ApiRoute", "DbSession", "ErrorDetail",
+    "CRM_WEBHOOK", "PROBES", "TRACKING", "AdminKey", "AdminPrincipal", "Anyone", "ApiRoute", "DbSession", "ErrorDetail",
     "HandoffReader", "InsightsReader", "MarketingWork", "OperationsReader", "PactReader", "PactSigner", "PactSteward",
     "PeopleReader", "PersonWork", "RepWork", "ReportsReader", "SignedInPrincipal", "SiteFormKey", "TeamLead",
     "api_router", "errors", "get_session",

@@ -43,4 +43,6 @@ AdminKey = AdminPrincipal
 
 # For routers whose routes check their own credentials (include_router(..., dependencies=[...])).
 TRACKING = Depends(allow(rules.TRACKING))
+# The probes a load balancer and Prometheus call (aggregates only, no personal data).
+PROBES = Depends(allow(rules.PUBLIC))
 CRM_WEBHOOK = Depends(allow(rules.CRM_WEBHOOK))

@@ -11,6 +11,7 @@ from leadpact.crm.base import (
     CrmChange,
     CrmConflict,
     CrmConnector,
+    CrmErasure,
     CrmError,
     CrmInvalid,
     CrmNote,
@@ -31,6 +32,8 @@ from leadpact.crm.delivery import (
     enqueue_push,
     on_handoff_opened,
 )
+from leadpact.crm.erasure import KIND as ERASURE_KIND
+from leadpact.crm.erasure import deliver_erasure, enqueue_erasures
 from leadpact.crm.mapping import CrmMapping, MappingError, load_mapping
 from leadpact.crm.models import CrmConnection, CrmLink
 from leadpact.crm.push import push_handoff, push_handoffs
@@ -38,11 +41,13 @@ from leadpact.crm.settings import CrmSettings, connector_for, get_crm_settings
 from leadpact.crm.sync import apply_changes, pull
 
 __all__ = [
+    "ERASURE_KIND",
     "KIND",
     "PushReport",
-    "ConnectionReport", "CrmAuthError", "CrmChange", "CrmConflict", "CrmConnection", "CrmConnector", "CrmError",
-    "CrmInvalid", "CrmLink", "CrmMapping", "CrmNotFound", "CrmNote", "CrmPerson", "CrmRateLimited", "CrmSettings",
-    "CrmTask", "CrmUnavailable", "MappingError", "PullResult", "Upserted", "apply_changes", "connector_for",
-    "deliver", "deliver_due_pushes", "enqueue_handoff_pushes", "enqueue_push", "get_crm_settings",
-    "load_mapping", "on_handoff_opened", "pull", "push_handoff", "push_handoffs",
+    "ConnectionReport", "CrmAuthError", "CrmChange", "CrmConflict", "CrmConnection", "CrmConnector", "CrmErasure",
+    "CrmError", "CrmInvalid", "CrmLink", "CrmMapping", "CrmNotFound", "CrmNote", "CrmPerson", "CrmRateLimited",
+    "CrmSettings", "CrmTask", "CrmUnavailable", "MappingError", "PullResult", "Upserted", "apply_changes",
+    "connector_for", "deliver", "deliver_due_pushes", "deliver_erasure", "enqueue_erasures",
+    "enqueue_handoff_pushes", "enqueue_push", "get_crm_settings", "load_mapping", "on_handoff_opened", "pull",
+    "push_handoff", "push_handoffs",
 ]

@@ -146,6 +146,18 @@ class CrmChange:
     source_id: str | None = None  # the CRM record or webhook event it came from
 
 
+@dataclass(frozen=True)
+class CrmErasure:
+    """What to delete from a CRM for one erased person: the records leadpact pushed there (person, notes, tasks)
+    and, to find what it did not push, the person's email and leadpact key."""
+
+    key: str
+    email: str | None = None
+    person_ids: tuple[str, ...] = ()
+    note_ids: tuple[str, ...] = ()
+    task_ids: tuple[str, ...] = ()
+
+
 @dataclass
 class PullResult:
     """The changes found since a moment, and the CRM-side time to ask from next."""
@@ -199,6 +211,11 @@ class CrmConnector(ABC):
     def create_task(self, task: CrmTask) -> Upserted:
         """Create or update one task."""
         return self.create_tasks([task])[0]
+
+    @abstractmethod
+    def erase_person(self, erasure: CrmErasure) -> int:
+        """Delete the person's records (and the notes and tasks leadpact wrote about them) through the CRM's own
+        delete API; records already gone count as deleted. Return how many records the CRM deleted."""
 
     @abstractmethod
     def pull_changes(self, since: datetime) -> PullResult:

@@ -15,6 +15,7 @@ from leadpact.crm.base import (
     CrmChange,
     CrmConflict,
     CrmConnector,
+    CrmErasure,
     CrmInvalid,
     CrmNote,
     CrmNotFound,
@@ -236,6 +237,21 @@ class HubSpotConnector(CrmConnector):
                     found[item.key] = object_id
                     break
         return found
+
+    # ---- erasure --------------------------------------------------------------------------------------------
+
+    def erase_person(self, erasure: CrmErasure) -> int:
+        """Archive the notes and tasks leadpact wrote, then GDPR-delete the contact: by its id when leadpact pushed
+        it, else by email (HubSpot blocklists an address it does not find, so the person is not re-created)."""
+        for object_type, ids in (("notes", erasure.note_ids), ("tasks", erasure.task_ids)):
+            if ids:
+                self.api.archive(object_type, ids)
+        deleted = len(erasure.note_ids) + len(erasure.task_ids)
+        if erasure.person_ids:
+            deleted += sum(self.api.gdpr_delete(contact_id) for contact_id in erasure.person_ids)
+        elif erasure.email:
+            deleted += self.api.gdpr_delete(erasure.email, by_email=True)
+        return deleted
 
     # ---- the other direction --------------------------------------------------------------------------------
 

@@ -15,10 +15,12 @@ from hubspot.crm.associations.v4 import (
     BatchInputPublicFetchAssociationsBatchRequest,
     PublicFetchAssociationsBatchRequest,
 )
+from hubspot.crm.contacts import PublicGdprDeleteInput
 from hubspot.crm.objects import (
     AssociationSpec,
     BatchInputSimplePublicObjectBatchInput,
     BatchInputSimplePublicObjectBatchInputForCreate,
+    BatchInputSimplePublicObjectId,
     BatchReadInputSimplePublicObjectId,
     Configuration,
     Filter,
@@ -126,6 +128,11 @@ class HubSpotApi:
         return self.client.crm.contacts.batch_api
 
     @cached_property
+    def contacts_basic(self) -> Any:
+        """The contacts basic API (the GDPR delete lives there)."""
+        return self.client.crm.contacts.basic_api
+
+    @cached_property
     def objects(self) -> Any:
         """The generic objects batch API (notes, tasks, deals, …)."""
         return self.client.crm.objects.batch_api
@@ -204,6 +211,25 @@ class HubSpotApi:
         if object_type == "contacts":
             return self.call("contacts batch update", self.contacts.update, request).results
         return self.call(f"{object_type} batch update", self.objects.update, object_type, request).results
+
+    def archive(self, object_type: str, ids: Sequence[str]) -> None:
+        """Batch-archive objects by id (ids HubSpot no longer has are ignored, as HubSpot does)."""
+        for part in chunks(list(ids), 100):
+            request = BatchInputSimplePublicObjectId(
+                inputs=[SimplePublicObjectId(id=i, local_vars_configuration=self.models) for i in part],
+                local_vars_configuration=self.models)
+            self.call(f"{object_type} batch archive", self.objects.archive, object_type, request)
+
+    def gdpr_delete(self, object_id: str, *, by_email: bool = False) -> bool:
+        """Permanently delete a contact (and its associations) the GDPR way, by id or by email; False when HubSpot
+        has no such contact (by email, HubSpot then blocklists the address instead)."""
+        request = PublicGdprDeleteInput(object_id=object_id, id_property="email" if by_email else None,
+                                        local_vars_configuration=self.models)
+        try:
+            self.call("contact GDPR delete", self.contacts_basic.purge, request)
+        except CrmNotFound:
+            return False
+        return True
 
     def associated(self, from_type: str, to_type: str, ids: Sequence[str]) -> dict[str, list[str]]:
         """For each `from_type` id, the ids of its associated `to_type` objects (v4 batch read)."""

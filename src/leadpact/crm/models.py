@@ -9,18 +9,22 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadpact.db import Base
+from leadpact.sealing import Sealed
 
 
 class CrmConnection(Base):
-    """How to reach one CRM (environment variables override these), and how far its pull has read."""
+    """How to reach one CRM (environment variables override these), and how far its pull has read. The token and the
+    webhook secret are stored sealed (`leadpact.sealing`): `token` and `webhook_secret` read and write them in the
+    clear, the `sealed_` columns hold what the database keeps."""
 
     __tablename__ = "crm_connections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     crm: Mapped[str] = mapped_column(String(16), unique=True)  # hubspot | salesforce
     base_url: Mapped[str | None] = mapped_column(Text)
-    token: Mapped[str | None] = mapped_column(Text)  # prefer LEADPACT_HUBSPOT_TOKEN / LEADPACT_SALESFORCE_TOKEN
-    webhook_secret: Mapped[str | None] = mapped_column(Text)
+    # prefer LEADPACT_HUBSPOT_TOKEN / LEADPACT_SALESFORCE_TOKEN
+    sealed_token: Mapped[str | None] = mapped_column("token", Text)
+    sealed_webhook_secret: Mapped[str | None] = mapped_column("webhook_secret", Text)
     ca_bundle: Mapped[str | None] = mapped_column(Text)
     mapping_file: Mapped[str | None] = mapped_column(Text)
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -30,6 +34,9 @@ class CrmConnection(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    token = Sealed("sealed_token")
+    webhook_secret = Sealed("sealed_webhook_secret")
 
 
 class CrmLink(Base):

@@ -14,6 +14,7 @@ from leadpact.crm import salesforce_history, salesforce_pull
 from leadpact.crm.base import (
     ConnectionReport,
     CrmConnector,
+    CrmErasure,
     CrmNote,
     CrmPerson,
     CrmTask,
@@ -226,6 +227,22 @@ class SalesforceConnector(CrmConnector):
                     found[item.key] = row["Id"]
                     break
         return found
+
+    # ---- erasure --------------------------------------------------------------------------------------------
+
+    def erase_person(self, erasure: CrmErasure) -> int:
+        """Delete the Notes and Tasks leadpact wrote and the person's Leads (found by id, leadpact's external id
+        or Email) with the Contacts they were converted to."""
+        where = [f"{self.key_field} = {soql_list([erasure.key])[1:-1]}"]
+        if erasure.email:
+            where.append(f"Email = {soql_list([erasure.email])[1:-1]}")
+        if erasure.person_ids:
+            where.append(f"Id IN {soql_list(list(erasure.person_ids))}")
+        leads = self.api.query(f"SELECT Id, ConvertedContactId FROM Lead WHERE {' OR '.join(where)}")
+        people = [*erasure.person_ids, *(lead["Id"] for lead in leads),
+                  *(lead["ConvertedContactId"] for lead in leads if lead.get("ConvertedContactId"))]
+        # Activities first: deleting a Lead takes its activities with it, and asking for them after is wasted.
+        return self.api.delete([*erasure.note_ids, *erasure.task_ids]) + self.api.delete(people)
 
     # ---- the other direction --------------------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ from leadpact.crm.retry import RetryPolicy, call_with_retries
 
 T = TypeVar("T")
 COLLECTION_LIMIT = 200  # records per sObject Collections request
+# What a delete of a record that is already gone answers: nothing left to delete.
+GONE = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND", "INVALID_ID_FIELD"}
 # Salesforce's API limit is a rolling 24 hours: there is no point holding a worker; come back later.
 REQUEST_LIMIT_WAIT = 900.0
 
@@ -123,3 +125,21 @@ class SalesforceApi:
                     for r, a in real))
             results += answer
         return results
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Delete records of any type by id through sObject Collections; return how many Salesforce deleted
+        (records already gone are skipped, any other refusal raises CrmInvalid naming it)."""
+        deleted = 0
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), COLLECTION_LIMIT):
+            part = unique[start : start + COLLECTION_LIMIT]
+            answer = self.call("DELETE composite/sobjects", self.client.restful, "composite/sobjects",
+                               method="DELETE", params={"ids": ",".join(part), "allOrNone": "false"},
+                               timeout=self.timeout) or []
+            refused = [(record_id, a) for record_id, a in zip(part, answer, strict=False) if not a.get("success")
+                       and not {e.get("statusCode") for e in a.get("errors") or []} <= GONE]
+            if refused:
+                raise CrmInvalid("Salesforce refused to delete " + "; ".join(
+                    f"{record_id}: {describe_errors(a.get('errors'))}" for record_id, a in refused))
+            deleted += sum(1 for a in answer if a.get("success"))
+        return deleted

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadpact.config import environment_stamp
-from leadpact.crm.base import CrmConnector, CrmInvalid
+from leadpact.crm.base import CrmAuthError, CrmConnector, CrmInvalid
 from leadpact.crm.mapping import CRMS, load_mapping
 from leadpact.crm.models import CrmConnection
+from leadpact.masking import mask_secret
+from leadpact.sealing import SecretsKeyError
 
 
 class CrmSettings(BaseSettings):
@@ -71,7 +73,11 @@ def connector_for(crm: str, *, session: Session | None = None, settings: CrmSett
     stored = stored_connection(session=session, crm=crm) if session is not None else None
 
     def pick(env: object, column: str) -> str | None:
-        value = env if env else getattr(stored, column, None) if stored is not None else None
+        try:
+            value = env if env else getattr(stored, column, None) if stored is not None else None
+        except SecretsKeyError as error:
+            # The stored token is sealed under another key: a person must set the right key (or connect again).
+            raise CrmAuthError(f"{crm}: {error}") from None
         return str(value) if value else None
 
     mapping_file = pick(settings.crm_mapping_file, "mapping_file")
@@ -98,7 +104,7 @@ def _build(crm: str, token: str, url: str | None, mapping_file: str | None, sett
     if crm == "hubspot":
         from leadpact.crm.hubspot import HUBSPOT_API, HubSpotConnector
 
-        secret = settings.hubspot_webhook_secret or (stored.webhook_secret if stored else None)
+        secret = settings.hubspot_webhook_secret or (_stored_secret(stored, "webhook_secret") if stored else None)
         return HubSpotConnector(token=token, base_url=url or HUBSPOT_API, mapping=mapping, webhook_secret=secret,
                                 batch_size=settings.crm_batch_size)
     from leadpact.crm.salesforce import SalesforceConnector
@@ -108,6 +114,39 @@ def _build(crm: str, token: str, url: str | None, mapping_file: str | None, sett
     ca_bundle = settings.salesforce_ca_bundle or (stored.ca_bundle if stored else None)
     return SalesforceConnector(instance_url=url, token=token, version=settings.salesforce_version, mapping=mapping,
                                ca_bundle=ca_bundle)
+
+
+def _stored_secret(stored: CrmConnection, attribute: str) -> str | None:
+    try:
+        return getattr(stored, attribute)  # type: ignore[no-any-return]
+    except SecretsKeyError as error:
+        raise CrmAuthError(f"{stored.crm}: {error}") from None
+
+
+def shown_connection(*, session: Session, crm: str, settings: CrmSettings | None = None) -> dict[str, object]:
+    """A CRM's connection as people see it: where, whether a token and webhook secret are set (masked), the pull."""
+    settings = settings or get_crm_settings()
+    stored = stored_connection(session=session, crm=crm)
+    env_token = settings.hubspot_token if crm == "hubspot" else settings.salesforce_token
+    env_secret = settings.hubspot_webhook_secret if crm == "hubspot" else None
+
+    def shown(env: str | None, attribute: str) -> str | None:
+        if env:
+            return mask_secret(env)
+        if stored is None or getattr(stored, "sealed_" + attribute) is None:
+            return None
+        try:
+            return mask_secret(getattr(stored, attribute))
+        except SecretsKeyError:
+            return "•••• (sealed under another key)"
+
+    url = (settings.hubspot_base_url if crm == "hubspot" else settings.salesforce_instance_url) or (
+        stored.base_url if stored else None)
+    return {"crm": crm, "base_url": url, "token": shown(env_token, "token"),
+            "webhook_secret": shown(env_secret, "webhook_secret"),
+            "last_pull_at": stored.last_pull_at if stored else None,
+            "last_pull_changes": stored.last_pull_changes if stored else 0,
+            "last_error": stored.last_error if stored else None}
 
 
 def forget_connectors() -> None:

@@ -1,24 +1,45 @@
-"""Inbound CRM webhooks: HubSpot posts signed (v3) events here; each is verified, then applied as feedback."""
+"""Inbound CRM webhooks: HubSpot posts signed (v3) events here; each is verified, then applied as feedback. And the
+CRM connections, as an admin sees them: tokens and webhook secrets masked, never in the clear."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from fastapi import HTTPException, Request, status
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from leadpact.api import CRM_WEBHOOK, api_router
+from leadpact.api import CRM_WEBHOOK, AdminPrincipal, DbSession, api_router, errors
 from leadpact.clock import get_clock
 from leadpact.crm.base import CrmError
 from leadpact.crm.hubspot_pull import WEBHOOK_WINDOW
+from leadpact.crm.mapping import CRMS
 from leadpact.crm.replays import first_receipt
-from leadpact.crm.settings import connector_for, get_crm_settings
+from leadpact.crm.settings import connector_for, get_crm_settings, shown_connection
 from leadpact.crm.sync import apply_changes
 from leadpact.db import session_scope
 
 log = logging.getLogger("leadpact.crm")
 router = api_router(prefix="/crm", tags=["crm"])
+
+
+class ConnectionOut(BaseModel):
+    """A CRM connection: where it points, whether a token and a webhook secret are set (masked), the last pull."""
+
+    crm: str
+    base_url: str | None
+    token: str | None
+    webhook_secret: str | None
+    last_pull_at: datetime | None
+    last_pull_changes: int
+    last_error: str | None
+
+
+@router.get("/connections", response_model=list[ConnectionOut], responses=errors(401, 403))
+def get_connections(session: DbSession, _admin: AdminPrincipal) -> list[dict[str, object]]:
+    """Each CRM's connection, tokens and secrets masked (`••••1a2b`)."""
+    return [shown_connection(session=session, crm=crm) for crm in CRMS]
 
 
 class WebhookReceipt(BaseModel):

@@ -14,8 +14,8 @@ from leadpact.operations.views import router
 
 
 def attach(app: FastAPI, *, dependencies: Sequence[Any] = ()) -> None:
-    """Give `app` the operator's routes (with `dependencies`: the composition root gives them their access rule)
-    and the request middleware (request ids, metrics, access log)."""
+    """Give `app` the operator's routes (with the app's access `dependencies`) and the request middleware (request
+    ids, metrics, access log)."""
     app.include_router(router, dependencies=list(dependencies))
     app.add_middleware(RequestTelemetry)
 

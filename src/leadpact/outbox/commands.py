@@ -11,8 +11,16 @@ import typer
 from leadpact.clock import get_clock
 from leadpact.config import get_settings
 from leadpact.db import get_engine, migrate, session_scope
-from leadpact.outbox.delivery import outbox_row
-from leadpact.outbox.operations import OutboxError, add_channel, list_channels, list_messages, retry_message
+from leadpact.masking import mask
+from leadpact.outbox.operations import (
+    OutboxError,
+    add_channel,
+    channel_secrets,
+    list_channels,
+    list_messages,
+    retry_message,
+    shown_row,
+)
 from leadpact.outbox.settings import get_outbox_settings
 from leadpact.telemetry import configure_logging
 
@@ -74,7 +82,9 @@ def outbox_list(
     migrate(get_engine())
     try:
         with session_scope() as session:
-            rows = [outbox_row(message) for message in list_messages(session=session, state=state, limit=limit)]
+            secrets = channel_secrets(session=session)
+            rows = [shown_row(message, secrets) for message in list_messages(session=session, state=state,
+                                                                               limit=limit)]
     except OutboxError as error:
         raise _fail(error) from None
     if as_json:
@@ -95,7 +105,8 @@ def outbox_retry(message_id: int = typer.Argument(..., help="The row's number fr
     try:
         with session_scope() as session:
             message = retry_message(session=session, message_id=message_id, now=get_clock().now())
-            summary = f"outbox message #{message.id} ({message.kind} to {message.destination}) is due again now"
+            shown = shown_row(message, channel_secrets(session=session))
+            summary = f"outbox message #{message.id} ({message.kind} to {shown['destination']}) is due again now"
     except OutboxError as error:
         raise _fail(error) from None
     typer.echo(summary)
@@ -116,7 +127,8 @@ def channels_add(
             channel = add_channel(session=session, kind=kind, target=target, secret=secret, topics=topics,
                                   rep_email=rep, now=get_clock().now())
             heard = ", ".join(topics) or ("the rep's topics" if rep else "all topics")
-            summary = f"added {kind} channel #{channel.id} to {target} for {heard}"
+            where = target if kind == "email" else mask(target)
+            summary = f"added {kind} channel #{channel.id} to {where} for {heard}"
     except OutboxError as error:
         raise _fail(error) from None
     typer.echo(summary + (f" (rep {rep})" if rep else ""))

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadpact.db import Base
+from leadpact.sealing import Sealed
 
 
 class OutboxMessage(Base):
@@ -20,7 +21,8 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # email | slack | webhook | crm
     topic: Mapped[str] = mapped_column(String(64))  # handoff.created | sla.breached | readiness.missing | …
-    destination: Mapped[str] = mapped_column(Text)  # address, URL or connector name
+    # an address, a connector name, or `channel:N` (the channel's URL and secret are read at delivery)
+    destination: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | dead
@@ -36,15 +38,20 @@ class OutboxMessage(Base):
 
 class NotificationChannel(Base):
     """Where notifications go: an SMTP mailbox per rep (from the user's email), a Slack incoming webhook, or a
-    generic webhook signed with HMAC-SHA256; each subscribed to some topics."""
+    generic webhook signed with HMAC-SHA256; each subscribed to some topics. The target (a Slack URL is itself a
+    credential) and the secret are stored sealed (`leadpact.sealing`): `target` and `secret` read and write them in
+    the clear."""
 
     __tablename__ = "notification_channels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # email | slack | webhook
-    target: Mapped[str] = mapped_column(Text)  # an address or a URL
-    secret: Mapped[str | None] = mapped_column(String(200))  # HMAC key of a generic webhook
+    sealed_target: Mapped[str] = mapped_column("target", Text)  # an address or a URL
+    sealed_secret: Mapped[str | None] = mapped_column("secret", Text)  # HMAC key of a generic webhook
     topics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"topics": ["handoff.created", …]}
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id", ondelete="CASCADE"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+
+    target = Sealed("sealed_target")
+    secret = Sealed("sealed_secret")

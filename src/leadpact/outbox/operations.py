@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadpact.masking import mask, mask_secret, redact
 from leadpact.org.models import Rep, User
+from leadpact.outbox.channels import forget_channels
+from leadpact.outbox.delivery import outbox_row
 from leadpact.outbox.models import NotificationChannel, OutboxMessage
 from leadpact.outbox.service import TOPICS
+from leadpact.sealing import SecretsKeyError
 
 CHANNEL_KINDS = ("email", "slack", "webhook")
 STATES = ("pending", "delivered", "dead")
@@ -87,11 +92,56 @@ def add_channel(
                                   rep_id=rep_id, is_active=True, created_at=now)
     session.add(channel)
     session.flush()
+    forget_channels()
     return channel
 
 
+def shown_target(channel: NotificationChannel) -> str:
+    """A channel's target as people see it: an email address as it is, a URL masked."""
+    try:
+        target = channel.target
+    except SecretsKeyError:
+        return "•••• (sealed under another key)"
+    return target if channel.kind == "email" else mask(target)
+
+
+def shown_secret(channel: NotificationChannel) -> str | None:
+    """A channel's signing secret as people see it: masked."""
+    if channel.sealed_secret is None:
+        return None
+    try:
+        return mask_secret(channel.secret)
+    except SecretsKeyError:
+        return "•••• (sealed under another key)"
+
+
+def channel_secrets(*, session: Session) -> list[str]:
+    """Every channel URL (and its path: a Slack URL's path is its credential) and signing secret in the clear, what
+    shown rows must not contain; unreadable ones are left out, as they cannot leak either."""
+    found: list[str] = []
+    for channel in session.scalars(select(NotificationChannel)):
+        try:
+            found += [channel.secret or ""]
+            if channel.kind != "email":
+                path = urlsplit(channel.target).path
+                found += [channel.target, path if len(path) > 1 else ""]
+        except SecretsKeyError:
+            continue
+    return [value for value in found if value]
+
+
+def shown_row(message: OutboxMessage, secrets: list[str]) -> dict[str, Any]:
+    """An outbox row as the API and the CLI show it: no private payload keys, and no URL or secret anywhere
+    (rows written before channels were referenced carried the URL in their destination and idempotency key)."""
+    row = outbox_row(message)
+    secrets = [*secrets, message.destination] if "://" in message.destination else secrets
+    for key in ("destination", "idempotency_key", "last_error"):
+        row[key] = redact(row[key], secrets)
+    return row
+
+
 def list_channels(*, session: Session) -> list[dict[str, Any]]:
-    """Return every channel with its topics and rep email, oldest first (secrets are not shown)."""
+    """Return every channel with its topics and rep email, oldest first (URLs and secrets masked)."""
     rows = session.execute(
         select(NotificationChannel, User.email)
         .outerjoin(Rep, Rep.id == NotificationChannel.rep_id)
@@ -102,8 +152,9 @@ def list_channels(*, session: Session) -> list[dict[str, Any]]:
         {
             "id": channel.id,
             "kind": channel.kind,
-            "target": channel.target,
-            "signed": bool(channel.secret),
+            "target": shown_target(channel),
+            "signed": channel.sealed_secret is not None,
+            "secret": shown_secret(channel),
             "topics": (channel.topics or {}).get("topics") or [],
             "rep": rep_email,
             "is_active": channel.is_active,

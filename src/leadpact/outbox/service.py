@@ -31,8 +31,11 @@ REP_AND_MANAGER = (
     f"LEFT JOIN {User.__tablename__} manager ON manager.id = {Team.__tablename__}.manager_user_id "
     f"WHERE {Rep.__tablename__}.id = {{mark}}"
 )
-# Keys under this prefix travel with the row for the transport (a webhook's signing secret) but never in a body.
+# Keys under this prefix travel with the row for the transport but never in a body (nor in the API).
 PRIVATE_PREFIX = "_"
+# A row for a notification channel names it (`channel:7`): its URL and signing secret stay sealed in the channel and
+# the transport reads them at delivery, so no row copies a credential.
+CHANNEL_PREFIX = "channel:"
 # Set when a transaction that enqueued something commits: a worker in this process starts at once instead of at
 # its next poll (the embedded default's notification latency is then the delivery's own).
 _enqueued = threading.Event()
@@ -159,7 +162,8 @@ def delivery_key(key: str, kind: str, destination: str) -> str:
 
 
 def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tuple[str, str, dict[str, Any]]]:
-    """Return (kind, destination, private payload) for everyone who should hear about `topic`, without repeats."""
+    """Return (kind, destination, private payload) for everyone who should hear about `topic`, without repeats; a
+    channel's destination is `channel:N`, never its URL."""
     found: list[tuple[str, str, dict[str, Any]]] = []
     if rep_id is not None and (topic in REP_TOPICS or topic in MANAGER_TOPICS):
         rows = session_rows(session, REP_AND_MANAGER, (rep_id,))
@@ -181,8 +185,7 @@ def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tupl
             continue
         if not channel_hears(channel, topic):
             continue
-        extra = {"_secret": channel.secret} if channel.kind == "webhook" and channel.secret else {}
-        found.append((channel.kind, channel.target, extra))
+        found.append((channel.kind, channel_destination(channel.id), {}))
     seen: set[tuple[str, str]] = set()
     unique = []
     for kind, destination, extra in found:
@@ -190,6 +193,11 @@ def recipients(*, session: Session, topic: str, rep_id: int | None) -> list[tupl
             seen.add((kind, destination))
             unique.append((kind, destination, extra))
     return unique
+
+
+def channel_destination(channel_id: int) -> str:
+    """The destination of an outbox row for a notification channel."""
+    return f"{CHANNEL_PREFIX}{channel_id}"
 
 
 def channel_hears(channel: NotificationChannel, topic: str) -> bool:

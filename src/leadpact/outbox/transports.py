@@ -24,11 +24,14 @@ from email.message import EmailMessage
 from email.policy import default as EMAIL_POLICY
 from email.utils import format_datetime, parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
 from leadpact.clock import isoformat
+from leadpact.masking import redact
+from leadpact.outbox.channels import ChannelUnavailable, Endpoint, endpoint
 from leadpact.outbox.render import render, slack
 from leadpact.outbox.service import PRIVATE_PREFIX
 from leadpact.outbox.settings import get_outbox_settings
@@ -54,8 +57,17 @@ class Delivery:
 
     @property
     def public_payload(self) -> dict[str, Any]:
-        """The payload without the keys meant only for the transport (a webhook's secret)."""
+        """The payload without the keys meant only for the transport."""
         return {k: v for k, v in self.payload.items() if not k.startswith(PRIVATE_PREFIX)}
+
+    def endpoint(self) -> Endpoint:
+        """Where this delivery goes (a channel's URL and secret, unsealed now); raise DeliveryError if unreadable."""
+        try:
+            return endpoint(self.destination, self.payload)
+        except ChannelUnavailable as error:
+            # A key problem is fixed by a person: retry slowly rather than die.
+            raise DeliveryError(str(error), permanent=error.permanent,
+                                retry_after=None if error.permanent else 900.0) from None
 
 
 class DeliveryError(Exception):
@@ -99,7 +111,7 @@ def build_email(delivery: Delivery, sender: str) -> EmailMessage:
     rendered = render(delivery.topic, delivery.public_payload)
     message = EmailMessage()
     message["From"] = _parsed_header("From", sender)
-    message["To"] = _parsed_header("To", delivery.destination)
+    message["To"] = _parsed_header("To", delivery.endpoint().address)
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(delivery.now)
     message["Message-ID"] = message_id(delivery.idempotency_key, sender)
@@ -200,7 +212,8 @@ def post_slack(delivery: Delivery) -> None:
     rendered = render(delivery.topic, delivery.public_payload)
     body = orjson.dumps({"text": slack(rendered.subject + "\n" + rendered.text), "blocks": rendered.blocks})
     headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: delivery.idempotency_key}
-    _post(delivery.destination, body, headers)
+    target = delivery.endpoint()
+    _post(target.address, body, headers, label=target.label)
 
 
 def webhook_body(delivery: Delivery) -> bytes:
@@ -228,24 +241,27 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
 
 def post_webhook(delivery: Delivery) -> None:
     """POST the delivery to a generic webhook, signed with the channel's secret when it has one."""
+    target = delivery.endpoint()
     body = webhook_body(delivery)
     timestamp = str(int(delivery.now.timestamp()))
     headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                IDEMPOTENCY_HEADER: delivery.idempotency_key}
-    secret = delivery.payload.get(PRIVATE_PREFIX + "secret")
-    if secret:
-        headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
-    _post(delivery.destination, body, headers)
+    if target.secret:
+        headers[SIGNATURE_HEADER] = sign(target.secret, timestamp, body)
+    _post(target.address, body, headers, label=target.label)
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
+def _post(url: str, body: bytes, headers: dict[str, str], *, label: str) -> None:
+    # Errors name the `label` (the channel, a masked URL): they are stored in the outbox and shown by its API. A
+    # receiver's answer may quote the URL or its path (a Slack URL's path is its credential): both are masked.
+    secrets = [url, urlsplit(url).path if len(urlsplit(url).path) > 1 else None]
     try:
         response = httpx.post(url, content=body, headers=headers, timeout=get_outbox_settings().http_timeout_seconds)
     except httpx.HTTPError as error:
-        raise DeliveryError(f"POST {url}: {error!r}") from error
+        raise DeliveryError(f"POST {label}: {type(error).__name__}: {redact(str(error), secrets)}") from error
     if response.status_code >= 300:
         asked = response.headers.get("Retry-After") if response.status_code in (429, 503) else None
-        message = f"POST {url}: HTTP {response.status_code} {response.text[:200]}"
+        message = f"POST {label}: HTTP {response.status_code} {redact(response.text[:200], secrets)}"
         raise DeliveryError(message, retry_after=retry_after(asked))
 
 

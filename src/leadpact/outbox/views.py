@@ -1,4 +1,6 @@
-"""The outbox API under /api/v1/outbox: what is waiting, delivered or dead, and sending a dead row again."""
+"""The outbox API under /api/v1/outbox: what is waiting, delivered or dead, and sending a dead row again; and the
+notification channels under /api/v1/channels. No response carries a webhook URL or a signing secret: they are
+masked (`https://hooks.slack.com/…/••••1a2b`)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,18 @@ from pydantic import BaseModel
 
 from leadpact.api import AdminPrincipal, DbSession, OperationsReader, api_router, errors
 from leadpact.clock import get_clock
-from leadpact.outbox.delivery import outbox_row
-from leadpact.outbox.operations import OutboxError, count_by_state, list_messages, retry_message
+from leadpact.outbox.operations import (
+    OutboxError,
+    channel_secrets,
+    count_by_state,
+    list_channels,
+    list_messages,
+    retry_message,
+    shown_row,
+)
 
 router = api_router(prefix="/outbox", tags=["outbox"])
+channels_router = api_router(prefix="/channels", tags=["outbox"])
 
 
 class OutboxMessageOut(BaseModel):
@@ -34,6 +44,20 @@ class OutboxMessageOut(BaseModel):
     payload: dict[str, Any]
 
 
+class ChannelOut(BaseModel):
+    """A notification channel: its kind, where it goes (a URL masked), whether it signs (the secret masked)."""
+
+    id: int
+    kind: str
+    target: str
+    signed: bool
+    secret: str | None
+    topics: list[str]
+    rep: str | None
+    is_active: bool
+    created_at: datetime
+
+
 class OutboxSummary(BaseModel):
     """How many rows are in each state, and the rows asked for."""
 
@@ -51,7 +75,8 @@ def get_outbox(
 ) -> dict[str, Any]:
     """List outbox rows, newest first (`?state=dead` for the dead letters), with counts per state."""
     messages = list_messages(session=session, state=state, limit=limit)
-    return {"counts": count_by_state(session=session), "messages": [outbox_row(m) for m in messages]}
+    secrets = channel_secrets(session=session)
+    return {"counts": count_by_state(session=session), "messages": [shown_row(m, secrets) for m in messages]}
 
 
 @router.post("/{message_id}/retry", response_model=OutboxMessageOut, responses=errors(401, 403, 404, 409))
@@ -62,4 +87,10 @@ def post_retry(session: DbSession, _: AdminPrincipal, message_id: int) -> dict[s
     except OutboxError as error:
         code = status.HTTP_404_NOT_FOUND if "no outbox message" in str(error) else status.HTTP_409_CONFLICT
         raise HTTPException(code, str(error)) from None
-    return outbox_row(message)
+    return shown_row(message, channel_secrets(session=session))
+
+
+@channels_router.get("", response_model=list[ChannelOut], responses=errors(401, 403))
+def get_channels(session: DbSession, _admin: AdminPrincipal) -> list[dict[str, Any]]:
+    """List the notification channels, oldest first, URLs and secrets masked."""
+    return list_channels(session=session)

@@ -60,6 +60,8 @@ class Person(Base):
     identified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Set when the person's personal data was erased: the row stays, anonymous, for the aggregates it carries.
+    erased_at: Mapped[datetime | None]
 
 
 class Identity(Base):

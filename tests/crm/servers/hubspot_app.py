@@ -177,6 +177,34 @@ def update_one(portal: HubSpotPortal, request: Request, body: Any) -> tuple[int,
     return 200, record_json(record)
 
 
+def batch_archive(portal: HubSpotPortal, request: Request, body: Any) -> tuple[int, Any]:
+    """POST /crm/v3/objects/{type}/batch/archive: 204; ids the portal does not have are ignored, as HubSpot does."""
+    kind = object_type(request)
+    for item in inputs(body, {"id"}, {"id"}):
+        if str(item["id"]) in portal.objects[kind]:
+            portal.remove(kind, str(item["id"]))
+            portal.archived.append((kind, str(item["id"])))
+    return 204, None
+
+
+def gdpr_delete(portal: HubSpotPortal, request: Request, body: Any) -> tuple[int, Any]:
+    """POST /crm/v3/objects/contacts/gdpr-delete {objectId, idProperty?}: permanently delete the contact and its
+    associations (204); by email, an address with no contact is blocklisted instead; by id, none is a 404."""
+    item = require_keys(body, {"objectId", "idProperty"}, {"objectId"}, "GDPR delete input")
+    object_id, id_property = str(item["objectId"]), item.get("idProperty")
+    if id_property not in (None, "hs_object_id", "email"):
+        raise HubSpotError(400, f"{id_property} is not a unique property of contacts", "VALIDATION_ERROR")
+    record = portal.email_owner(object_id) if id_property == "email" else portal.objects["contacts"].get(object_id)
+    if record is None:
+        if id_property != "email":
+            raise HubSpotError(404, "resource not found", "OBJECT_NOT_FOUND")
+        portal.blocklist.add(object_id.lower())
+        return 204, None
+    portal.remove("contacts", record.id)
+    portal.purged.append(record.id)
+    return 204, None
+
+
 def get_one(portal: HubSpotPortal, request: Request, body: Any) -> tuple[int, Any]:
     """GET /crm/v3/objects/{type}/{id}."""
     kind = object_type(request)
@@ -248,6 +276,8 @@ def handler(work: Handler) -> Callable[[Request], Any]:
         stall = portal.stalls.get(path)
         if stall and status < 300:
             await asyncio.sleep(stall)  # the work is done; the answer is late (a client may die waiting)
+        if status == 204:
+            return Response(status_code=204, headers=headers)
         return JSONResponse(answer, status_code=status, headers=headers)
 
     return endpoint
@@ -261,11 +291,13 @@ def create_app(portal: HubSpotPortal) -> Starlette:
         Route("/crm/v3/owners/{owner_id}", handler(owner), methods=["GET"]),
         Route("/crm/v3/properties/{object_type}", handler(properties), methods=["GET", "POST"]),
         Route("/crm/v3/pipelines/{object_type}", handler(pipelines), methods=["GET"]),
+        Route("/crm/v3/objects/contacts/gdpr-delete", handler(gdpr_delete), methods=["POST"]),
         Route(objects, handler(create_one), methods=["POST"]),
         Route(objects + "/search", handler(do_search), methods=["POST"]),
         Route(objects + "/batch/create", handler(batch_create), methods=["POST"]),
         Route(objects + "/batch/read", handler(batch_read), methods=["POST"]),
         Route(objects + "/batch/update", handler(batch_update), methods=["POST"]),
+        Route(objects + "/batch/archive", handler(batch_archive), methods=["POST"]),
         Route(objects + "/{object_id}", handler(get_one), methods=["GET"]),
         Route(objects + "/{object_id}", handler(update_one), methods=["PATCH"]),
         Route("/crm/v4/associations/{from_type}/{to_type}/batch/read", handler(associations_read), methods=["POST"]),

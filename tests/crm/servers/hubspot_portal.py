@@ -85,6 +85,9 @@ class HubSpotPortal:
         self.failures: list[tuple[str, int]] = []  # (path, status) answered instead of doing the work, once each
         self.webhooks: list[Webhook] = []
         self.portal_id = 62515
+        self.blocklist: set[str] = set()  # emails a GDPR delete blocklisted
+        self.purged: list[str] = []  # ids of contacts permanently deleted
+        self.archived: list[tuple[str, str]] = []  # (type, id) of objects archived
 
     # ---- limits ---------------------------------------------------------------------------------------------
 
@@ -194,6 +197,12 @@ class HubSpotPortal:
             record.properties["hs_is_closed_won"] = "true" if won else "false"
         record.updated_at = at
         record.properties[MODIFIED.get(record.type, ("", "hs_lastmodifieddate"))[1]] = iso(at)
+
+    def remove(self, object_type: str, object_id: str) -> None:
+        """Take an object out of the portal with every association it had."""
+        del self.objects[object_type][object_id]
+        self.links = {link for link in self.links if (link[0], link[1]) != (object_type, object_id)
+                      and (link[2], link[3]) != (object_type, object_id)}
 
     def link(self, from_type: str, from_id: str, contact_id: str) -> None:
         """Associate an engagement or deal with a contact, both ways."""

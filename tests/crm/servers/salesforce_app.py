@@ -1,5 +1,6 @@
-"""A Salesforce REST contract server (REFERENCE.md §3), served over TLS: sObject create/update/upsert, describe,
-SOQL query with paging, and sObject Collections, answering in the shapes simple-salesforce reads."""
+"""A Salesforce REST contract server (REFERENCE.md §3), served over TLS: sObject create/update/upsert/delete,
+describe, SOQL query with paging, and sObject Collections (create, update, upsert, delete), answering in the shapes
+simple-salesforce reads. A deleted record goes to the recycle bin, and a Lead takes its Notes and Tasks along."""
 
 from __future__ import annotations
 
@@ -41,11 +42,14 @@ def create(org: SalesforceOrg, request: Request, body: Any) -> tuple[int, Any]:
 
 
 def record(org: SalesforceOrg, request: Request, body: Any) -> tuple[int, Any]:
-    """GET or PATCH sobjects/{type}/{id}."""
+    """GET, PATCH or DELETE sobjects/{type}/{id}."""
     sobject = _type(request)
     found = org.records[sobject].get(request.path_params["record_id"])
     if found is None:
         raise SalesforceFault(404, "NOT_FOUND", "The requested resource does not exist")
+    if request.method == "DELETE":
+        org.delete(found["Id"])
+        return 204, None
     if request.method == "GET":
         return 200, {"attributes": {"type": sobject}, **found}
     if sobject == "Lead" and found.get("IsConverted"):
@@ -102,8 +106,36 @@ def query(org: SalesforceOrg, request: Request, body: Any) -> tuple[int, Any]:
     return 200, answer
 
 
+def collection_delete(org: SalesforceOrg, request: Request) -> tuple[int, Any]:
+    """DELETE composite/sobjects?ids=A,B&allOrNone=false: delete up to 200 records of any type, each answered."""
+    ids = [i for i in (request.query_params.get("ids") or "").split(",") if i]
+    if not ids:
+        raise SalesforceFault(400, "MISSING_ARGUMENT", "ids parameter must be specified")
+    if len(ids) > COLLECTION_LIMIT:
+        raise SalesforceFault(400, "EXCEEDED_ID_LIMIT", f"record limit reached. cannot submit more than "
+                                                        f"{COLLECTION_LIMIT} records into this call")
+    all_or_none = request.query_params.get("allOrNone", "false").lower() == "true"
+    snapshot = json.loads(json.dumps(org.records)), dict(org.recycle_bin)
+    results: list[dict[str, Any]] = []
+    for record_id in ids:
+        try:
+            org.delete(record_id)
+            results.append({"id": record_id, "success": True, "errors": []})
+        except SalesforceFault as fault:
+            results.append({"id": record_id, "success": False, "errors": [fault.record_error()]})
+    if all_or_none and not all(r["success"] for r in results):
+        org.records, org.recycle_bin = snapshot
+        rolled = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "message": "Record rolled back because not all "
+                  "records were valid and the request was using AllOrNone header", "fields": []}
+        results = [r if not r["success"] else {"id": r["id"], "success": False, "errors": [rolled]} for r in results]
+    return 200, results
+
+
 def collection(org: SalesforceOrg, request: Request, body: Any) -> tuple[int, Any]:
-    """sObject Collections: POST creates, PATCH updates (records carry `id`), PATCH …/{type}/{field} upserts."""
+    """sObject Collections: POST creates, PATCH updates (records carry `id`), PATCH …/{type}/{field} upserts,
+    DELETE deletes by `ids`."""
+    if request.method == "DELETE":
+        return collection_delete(org, request)
     body = _body(body)
     unknown = set(body) - {"allOrNone", "records"}
     if unknown or not isinstance(body.get("records"), list):
@@ -195,12 +227,12 @@ def create_app(org: SalesforceOrg) -> Starlette:
     routes = [
         Route(base + "/query/", handler(query), methods=["GET"]),
         Route(base + "/query/{cursor}", handler(query), methods=["GET"]),
-        Route(base + "/composite/sobjects", handler(collection), methods=["POST", "PATCH"]),
+        Route(base + "/composite/sobjects", handler(collection), methods=["POST", "PATCH", "DELETE"]),
         Route(base + "/composite/sobjects/{sobject}/{field}", handler(collection), methods=["PATCH"]),
         Route(base + "/sobjects/{sobject}/", handler(create), methods=["POST"]),
         Route(base + "/sobjects/{sobject}/describe", handler(describe), methods=["GET"]),
         Route(base + "/sobjects/{sobject}/describe/", handler(describe), methods=["GET"]),
-        Route(base + "/sobjects/{sobject}/{record_id}", handler(record), methods=["GET", "PATCH"]),
+        Route(base + "/sobjects/{sobject}/{record_id}", handler(record), methods=["GET", "PATCH", "DELETE"]),
         Route(base + "/sobjects/{sobject}/{field}/{value}", handler(upsert), methods=["PATCH"]),
     ]
     app = Starlette(routes=routes)

@@ -133,6 +133,7 @@ class SalesforceOrg:
     stalls: dict[str, float] = field(default_factory=dict)
     api_usage: int = 0
     cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    recycle_bin: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # deleted id → (type, record)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -234,6 +235,22 @@ class SalesforceOrg:
         if sobject == "Opportunity":
             record["IsClosed"], record["IsWon"] = STAGES[record["StageName"]]
         record["LastModifiedDate"] = record["SystemModstamp"] = now
+
+    def delete(self, record_id: str) -> None:
+        """Delete a record to the recycle bin; a Lead or Contact takes its Notes and Tasks with it, as in Salesforce
+        (raise ENTITY_IS_DELETED for an id that is gone or was never there)."""
+        found = self.find(record_id)
+        if found is None:
+            raise SalesforceFault(404, "ENTITY_IS_DELETED", "entity is deleted")
+        sobject, record = found
+        if sobject == "User":
+            raise SalesforceFault(400, "DELETE_FAILED", "users cannot be deleted; deactivate them instead")
+        del self.records[sobject][record_id]
+        self.recycle_bin[record_id] = (sobject, record)
+        if sobject in ("Lead", "Contact"):
+            for child, parent in (("Note", "ParentId"), ("Task", "WhoId")):
+                for child_id in [i for i, r in self.records[child].items() if r.get(parent) == record_id]:
+                    self.recycle_bin[child_id] = (child, self.records[child].pop(child_id))
 
     def by_external_id(self, value: str) -> dict[str, Any] | None:
         """The Lead whose external id is `value`."""

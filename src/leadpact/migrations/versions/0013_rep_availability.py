@@ -1,7 +1,7 @@
 """a rep's return date, and who last changed their availability
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 22:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import leadpact.db
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
