@@ -15,6 +15,7 @@ from leadpact.handoff.models import Handoff
 from leadpact.lifecycle.models import Transition
 from leadpact.org.models import Rep, User
 from leadpact.pact.models import PactVersion
+from leadpact.people.models import Person
 from tests.handoff.fixtures import live  # noqa: F401
 from tests.web.browser import Browsing, Server, chromium  # noqa: F401
 from tests.web.world import PASSWORD, WebWorld, build_web_world, give_password
@@ -156,3 +157,25 @@ def test_marketing_drafts_a_pact_change_a_manager_co_signs_and_marketing_activat
     with session_scope() as session:
         row = session.scalar(select(PactVersion).where(PactVersion.version == 2))
         assert row.state == "active"
+
+
+def test_an_admin_erases_a_person(tab: Browsing, world: WebWorld) -> None:
+    page = tab.page
+    tab.sign_in(world.admin, PASSWORD)
+    page.wait_for_url("**/admin")
+    tab.shot("admin")
+    page.click("a[href='/admin/privacy']")
+    page.fill("#email", "jo@acme.example")
+    page.click("form[action='/admin/privacy/erase'] button")  # not confirmed yet
+    assert "cannot be undone" in page.locator("#confirm-error").inner_text()
+    tab.shot("erase-refused")
+    page.check("#confirm")
+    page.click("form[action='/admin/privacy/erase'] button")
+    assert "Erased" in page.locator(".erased h2").inner_text()
+    tab.shot("erased")
+    with session_scope() as session:
+        person = session.get(Person, session.get(Handoff, world.handoffs[world.sam][0]).person_id)
+        assert person.email is None and person.first_name is None
+    page.goto(f"/handoffs/{world.handoffs[world.sam][0]}")  # the handoff stays, with nobody's name on it
+    assert "Jo Acme" not in page.content()
+    tab.shot("erased-handoff")

@@ -16,10 +16,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 
 from leadpact.access import declare, rules
-from leadpact.web.views import admin, docs, insights, pacts, people, session, team, work
+from leadpact.web.views import admin, docs, insights, pacts, people, privacy, session, team, work
 
 STATIC = Path(__file__).parent / "static"
-PAGE_MODULES = (session, work, team, people, insights, pacts, admin, docs)
+PAGE_MODULES = (session, work, team, people, insights, pacts, admin, privacy, docs)
 
 
 def web_router() -> APIRouter:
