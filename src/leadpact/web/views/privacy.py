@@ -6,7 +6,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from leadpact.clock import get_clock
 from leadpact.privacy import PersonNotFound, PrivacyError, erase_person, export_person
@@ -49,7 +49,9 @@ def erase_view(request: Request, session: DbSession, principal: Admin, fields: F
 @router.get("/admin/privacy/export")
 def export_view(request: Request, session: DbSession, principal: Admin,
                 email: Annotated[str, Query()] = "") -> Response:
-    """Everything held about the person, as one JSON file to download."""
+    """Everything held about the person, as one JSON file to download (without an email: the form)."""
+    if not email.strip():
+        return RedirectResponse("/admin/privacy", status_code=303)
     try:
         document = export_person(session=session, email=email, now=get_clock().now())
     except PrivacyError as problem:
