@@ -56,12 +56,14 @@ def throwaway_postgres() -> Iterator[str | None]:
 def leadpact_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
     """Run `leadpact serve` on `database_url` in a subprocess and yield its base URL."""
     port = free_port()
-    env = {**os.environ, "LEADPACT_DATABASE_URL": database_url}
+    # One write key sends the whole load: a budget it never reaches, so that the limiter runs (its cost is
+    # measured) but never refuses.
+    env = {"LEADPACT_INGEST_RATE_LIMIT": "1000000000/minute", **os.environ, "LEADPACT_DATABASE_URL": database_url}
     process = subprocess.Popen([sys.executable, "-m", "leadpact.cli", "serve", "--host", "127.0.0.1", "--port",
                                 str(port), "--workers", str(workers)], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:

@@ -20,6 +20,16 @@ class Settings(BaseSettings):
     max_message_bytes: int = 32 * 1024
     max_batch_bytes: int = 500 * 1024
     max_batch_messages: int = 2500
+    # Messages a write key may send, in the `limits` notation ("60000/minute", "1000 per second"); "none" turns the
+    # limit off. A sliding window: a sender may burst up to the amount, then gets the steady rate.
+    ingest_rate_limit: str = "60000/minute"
+    # Where the counts live. "memory://" (the default): in each server process, which then enforces its share of
+    # the budget (the amount divided by server_processes). A storage every process reaches, such as
+    # "redis://host:6379" (with the redis client installed), holds one count for all of them, and the whole amount.
+    ingest_rate_limit_storage: str = "memory://"
+    # How many server processes share the tracking API's traffic (`leadpact serve --workers N` sets it for its
+    # processes; set it to the total when several hosts serve the same database).
+    server_processes: int = 1
     # How long a messageId is remembered for de-duplication; Segment keeps at least a day.
     dedup_window_days: int = 30
     # Events of people who never identified are deleted by the worker once older than this.

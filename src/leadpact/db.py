@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, SmallInteger, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -219,14 +221,30 @@ def insert_rows(
     return execute_many(connection, sql, driver_params(connection, table, columns, rows))
 
 
+@contextmanager
+def driver_errors(connection: Any, sql: str) -> Iterator[None]:
+    """Raise what the driver's own cursor raises as SQLAlchemy's exceptions (IntegrityError, OperationalError,
+    DataError, …), as a statement run through SQLAlchemy would: callers that retry a lost race, or tell a bad
+    value from a broken connection, then see the same exception whichever way the statement went."""
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as error:
+        # Parameters hidden: they are people's personal data, and the message ends up in logs and answers.
+        raise DBAPIError.instance(
+            sql, None, error, dbapi_error, hide_parameters=True, dialect=connection.dialect
+        ) from error
+
+
 def fetch_rows(connection: Any, sql: str, params: tuple[Any, ...] | None = None) -> list[Any]:
     """Run a query on the driver's own cursor and return its rows: SQLAlchemy's setup of a statement costs more
     than the small queries the ingest path runs for every batch, and its row processing several times the query
     on the millions of rows activation reads. Without `params` the text is sent as it is (no placeholders)."""
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql, params) if params is not None else cursor.execute(sql)
-        return cursor.fetchall()
+        with driver_errors(connection, sql):
+            cursor.execute(sql, params) if params is not None else cursor.execute(sql)
+            return cursor.fetchall()
     finally:
         cursor.close()
 
@@ -246,7 +264,8 @@ def execute_many(connection: Any, sql: str, rows: list[tuple[Any, ...]]) -> int:
         return 0
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(sql, rows)
+        with driver_errors(connection, sql):
+            cursor.executemany(sql, rows)
         return cursor.rowcount
     finally:
         cursor.close()
@@ -270,12 +289,14 @@ def select_in(connection: Any, table: Any, columns: tuple[str, ...], key: str, k
     try:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            cursor.execute(
+            sql = (
                 f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([mark] * len(chunk))}) "
-                "ORDER BY id",
-                tuple(chunk),
+                "ORDER BY id"
             )
-            for values in cursor.fetchall():
+            with driver_errors(connection, sql):
+                cursor.execute(sql, tuple(chunk))
+                rows = cursor.fetchall()
+            for values in rows:
                 values = list(values)
                 for index, processor in converting:
                     values[index] = processor(values[index])
@@ -314,3 +335,79 @@ def driver_params(connection: Any, table: Any, columns: list[str], rows: list[di
     """Rows as positional tuples with each column's bind processing applied, ready for the driver."""
     processors = bind_processors(connection, table, columns)
     return [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)) for row in rows]
+
+
+# Race and outage: what retrying the same transaction can cure, as opposed to a value the database refuses.
+_RACE_SQLSTATES = {
+    "23505",  # unique_violation: another transaction inserted the same new identity or account first
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected: two transactions inserted the same new keys in different orders
+    "55P03",  # lock_not_available
+}
+_RACE_SQLITE = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
+def is_race(error: BaseException) -> bool:
+    """Tell whether a failed transaction lost a race with another writer (a unique key taken meanwhile, a
+    deadlock, a busy lock): running it again sees the winner's rows and succeeds."""
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    state = getattr(original, "sqlstate", None)  # psycopg
+    if state is not None:
+        return state in _RACE_SQLSTATES
+    name = getattr(original, "sqlite_errorname", None)  # sqlite3
+    if name is not None:
+        return name in _RACE_SQLITE
+    return isinstance(error, IntegrityError) or "deadlock" in str(error) or "locked" in str(error)
+
+
+def is_outage(error: BaseException) -> bool:
+    """Tell whether an error is the database's state rather than the data's (connection lost, pool exhausted,
+    server shutting down, out of resources, deadlocks or busy locks): the request should be answered 503 and sent
+    again, where a value the database refuses is the one message's fault."""
+    if isinstance(error, PoolTimeoutError | DisconnectionError | ConnectionError | TimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    state = getattr(original, "sqlstate", None)
+    if state is not None:
+        # Connection, resources, operator intervention, system error, transaction rollback (deadlock), lock wait.
+        # A unique key taken is not among them: retried and still taken, it is the data's.
+        return state[:2] in _OUTAGE_SQLSTATE_CLASSES or state == "55P03"
+    name = getattr(original, "sqlite_errorname", None)
+    if name is not None:
+        return name.split("_")[1] in _OUTAGE_SQLITE
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+_OUTAGE_SQLSTATE_CLASSES = {"08", "40", "53", "57", "58"}
+_OUTAGE_SQLITE = {"BUSY", "LOCKED", "IOERR", "FULL", "CANTOPEN", "NOMEM", "PROTOCOL", "READONLY"}
+
+
+# Whole numbers each integer type holds on every supported database (PostgreSQL's, the narrower).
+_INTEGER_BITS = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
+
+
+def text_width(column: Any) -> int | None:
+    """The most characters a text column holds (PostgreSQL enforces it; SQLite would store more, so leadpact
+    cuts or refuses on both alike), or None when unbounded or not text."""
+    kind = column.type
+    return kind.length if isinstance(kind, String) else None
+
+
+def integer_range(column: Any) -> tuple[int, int] | None:
+    """The smallest and largest whole number an integer column holds on every supported database (SQLite
+    stores 64 bits in any INTEGER, PostgreSQL's integer only 32), or None for other types."""
+    kind = column.type
+    for integer_type, bits in _INTEGER_BITS:
+        if isinstance(kind, integer_type):
+            return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return None
+
+
+# PostgreSQL's text and jsonb cannot hold a NUL character (SQLite can): leadpact removes it on both.
+UNSTORABLE_CHARACTER = "\x00"

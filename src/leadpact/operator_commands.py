@@ -38,11 +38,16 @@ def serve(
     ),
 ) -> None:
     """Run the HTTP API on the database named by LEADPACT_DATABASE_URL (migrating it first)."""
+    import os
+
     import uvicorn
 
     migrate(get_engine())
     if workers > 1:
         share_metrics_between_processes()
+    # Each process enforces its share of a write key's rate limit (leadpact.ingest.ratelimit) unless the operator
+    # says how many processes serve in all (several hosts).
+    os.environ.setdefault("LEADPACT_SERVER_PROCESSES", str(workers))
     # By import path, so that each worker process builds its own application. The processes log through leadpact's
     # own JSON lines (LEADPACT_LOG_FORMAT), uvicorn's messages included; requests are logged by the app itself.
     uvicorn.run(
@@ -54,8 +59,9 @@ def serve(
         log_level="warning",
         log_config=None,
         access_log=False,
-        # A server process is started by spawning: it imports the whole CLI before it can answer the supervisor's
-        # first ping, which takes longer than uvicorn's 5 s on a busy machine; restarted for that, it never comes up.
+        # uvicorn kills a worker that does not answer its ping within this; a worker answers only once it has
+        # imported the application, which on a loaded machine takes longer than the default 5 s: the workers
+        # were killed and respawned for ever.
         timeout_worker_healthcheck=60,
     )
 

@@ -178,3 +178,61 @@ def test_single_endpoints(live_server, write_key):
         response = post(live_server, path, message, key=write_key)
         assert response.status_code == 200, response.text
     assert event_count() == 5
+
+
+def test_json_nested_past_the_parsers_depth_is_refused_whole(live_server, write_key):
+    body = b'{"batch": [{"type": "track", "event": "e", "anonymousId": "a", "properties": '
+    body += b'{"a": ' * 1_100 + b"1" + b"}" * 1_100 + b"}]}"
+    response = post(live_server, "/v1/batch", None, key=write_key, raw=body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json" and "nested deeper than 1,024 levels" in response.json()["error"]
+    assert event_count() == 0
+
+
+def test_a_body_that_is_not_an_object_is_refused_whole(live_server, write_key):
+    response = post(live_server, "/v1/batch", [track()], key=write_key)
+    assert response.status_code == 400 and "the body must be a JSON object" in response.json()["error"]
+
+
+def test_a_body_that_is_not_valid_gzip_is_refused_whole(live_server, write_key):
+    response = post(live_server, "/v1/batch", None, key=write_key, raw=b"not gzip at all",
+                    headers={"Content-Encoding": "gzip"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_encoding" and "not valid gzip" in response.json()["error"]
+
+
+def test_an_unsupported_content_encoding_is_refused_whole(live_server, write_key):
+    response = post(live_server, "/v1/batch", {"batch": [track()]}, key=write_key, headers={"Content-Encoding": "br"})
+    assert response.status_code == 400 and "unsupported Content-Encoding 'br'" in response.json()["error"]
+    assert event_count() == 0
+
+
+def test_malformed_basic_credentials_are_refused(live_server, write_key):
+    response = post(live_server, "/v1/batch", {"batch": [track()]}, key=None,
+                    headers={"Authorization": "Basic !!not-base64!!"})
+    assert response.status_code == 401 and "not valid Basic credentials" in response.json()["error"]
+
+
+def test_a_key_of_another_scope_cannot_send_events(live_server, write_key):
+    from leadpact.db import session_scope
+    from leadpact.keys.service import create_key
+
+    with session_scope() as session:
+        _key, secret = create_key(session=session, scope="read", name="reader", now=datetime.now(UTC))
+    response = post(live_server, "/v1/batch", {"batch": [track()]}, key=secret)
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    assert event_count() == 0
+
+
+def test_a_message_that_is_not_an_object_is_rejected_alone(live_server, write_key):
+    good = track()
+    body = post(live_server, "/v1/batch", {"batch": ["just text", good]}, key=write_key).json()
+    refusal = "a message must be a JSON object, got a string"
+    assert body["rejected"] == [{"index": 0, "messageId": None, "error": refusal}]
+    assert stored_message_ids() == {good["messageId"]}
+
+
+def test_a_single_endpoint_answers_400_in_segments_shape(live_server, write_key):
+    response = post(live_server, "/v1/identify", {"userId": "u", "traits": {"email": "a@" + "b" * 300}}, key=write_key)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_message" and "domain" in response.json()["message"]

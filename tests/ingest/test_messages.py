@@ -101,8 +101,16 @@ def test_channels(source, medium, referrer, channel):
         ({"type": "alias", "userId": "u"}, "alias requires both previousId and userId"),
         ({"type": "track", "event": "x", "anonymousId": "a", "sentAt": 5}, "sentAt must be an ISO-8601 string"),
         ({"type": "page", "anonymousId": True}, "anonymousId must be a string or a number, got a boolean"),
+        ({"type": "page", "anonymousId": "a" * 256}, "anonymousId is 256 characters; at most 255 are allowed"),
+        ({"type": "page", "anonymousId": "a", "name": ["Pricing"]}, "name must be a string, got an array"),
+        ({"type": "track", "event": "x", "anonymousId": "a", "integrations": "all"}, "integrations must be a JSON"),
     ],
 )
 def test_invalid_messages_say_what_is_wrong(raw, words):
     with pytest.raises(MessageError, match=words):
         parse_message(raw, received_at=RECEIVED)
+
+
+def test_a_message_of_another_type_than_its_endpoint_is_refused():
+    with pytest.raises(MessageError, match="type 'identify' sent to the /v1/track endpoint"):
+        parse_message({"type": "identify", "userId": "u"}, received_at=RECEIVED, endpoint_type="track")

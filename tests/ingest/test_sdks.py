@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import rudderstack.analytics as rudder
 import segment.analytics as segment_analytics
 from sqlalchemy import select
@@ -68,3 +69,29 @@ def test_rudderstack_client_gzip_and_context_traits(live_server, write_key):
     rudder.identify("user-9", {"email": "linus@brightforge.io"})
     rudder.flush()
     assert event_count() == 3
+
+
+def test_rudderstack_client_reads_code_and_message_of_a_refusal(live_server, write_key):
+    # The client raises APIError(status, body["code"], body["message"]): without them it raised KeyError('code').
+    from rudderstack.analytics.client import Client
+    from rudderstack.analytics.request import APIError
+
+    client = Client(write_key="lp_wk_not-a-real-key", host=live_server.url, sync_mode=True, max_retries=0)
+    with pytest.raises(APIError) as refused:
+        client.track("user-1", "Demo Requested")
+    assert refused.value.status == 401 and refused.value.code == "unauthorized"
+    assert "invalid write key" in refused.value.message
+    assert event_count() == 0
+
+
+def test_segment_client_reads_code_and_message_of_a_refusal(live_server, write_key):
+    errors: list[Exception] = []
+    client = segment_analytics.Client(
+        "lp_wk_not-a-real-key", host=live_server.url, sync_mode=True, max_retries=0, on_error=errors.append
+    )
+    from segment.analytics.request import APIError
+
+    with pytest.raises(APIError) as refused:
+        client.track("user-1", "Demo Requested")
+    assert refused.value.status == 401 and refused.value.code == "unauthorized"
+    assert event_count() == 0

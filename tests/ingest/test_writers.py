@@ -21,27 +21,14 @@ from leadpact import checkpoints
 from leadpact.db import make_engine
 from leadpact.write_lock import sqlite_writer
 from tests.conftest import free_port
-from tests.ingest.helpers import event_count, stored_message_ids, track
+from tests.ingest.helpers import event_count, start_server, stored_message_ids, track
 
 ON_POSTGRES = bool(os.environ.get("LEADPACT_TEST_DATABASE_URL"))
 
 
 def _serve(database_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "LEADPACT_DATABASE_URL": database_url, "LEADPACT_EMBEDDED_WORKER": "0"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "leadpact.cli", "serve", "--port", str(port), "--workers", str(workers)], env=env
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.terminate()
-    raise AssertionError("leadpact serve --workers did not come up")
+    return start_server(database_url, port=port, workers=workers), f"http://127.0.0.1:{port}"
 
 
 def test_two_server_processes_store_every_message_exactly_once(database_url: str, write_key: str) -> None:

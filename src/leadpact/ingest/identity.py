@@ -138,9 +138,11 @@ class IdentityResolver:
             )
             for stand_in, person_id in zip(pending, ids.scalars(), strict=True):
                 self.merged[stand_in] = person_id
+        # In key order: two writers inserting the same new identifiers then wait for each other in one order
+        # instead of deadlocking (the loser of the wait retries, see ingest_messages).
         links = [
             {"kind": key[0], "value": key[1], "person_id": self.current(person_id), "created_at": self.now}
-            for key, person_id in self.new_links.items()
+            for key, person_id in sorted(self.new_links.items(), key=lambda link: (link[0][1], link[0][0]))
         ]
         insert_rows(self.session.connection(), Identity.__table__, links)
         for key in self.new_links:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from leadpact.db import (
@@ -16,6 +19,8 @@ from leadpact.db import (
     execute_many,
     fetch_rows,
     get_engine,
+    is_outage,
+    is_race,
     json_text,
     placeholder,
     session_scope,
@@ -34,6 +39,7 @@ from leadpact.write_lock import sqlite_writer
 # Called inside the ingest transaction with each touched person's new events (Segment-shape mappings): the
 # installed wiring's `people_changed` listeners (live evaluation).
 PeopleChanged = Callable[[Session, dict[int, list[dict[str, Any]]], datetime], None]
+log = logging.getLogger(__name__)
 
 
 def notify_people_changed(session: Session, person_ids: set[int], now: datetime) -> None:
@@ -50,6 +56,8 @@ class Rejected:
     index: int
     message_id: str | None
     reason: str
+    # The message itself when it was refused while storing (the writer tells its requests' messages apart).
+    message: Message | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the rejection as the API reports it."""
@@ -89,15 +97,15 @@ def parse_batch(
     rejected: list[Rejected] = []
     for index, raw in enumerate(raws):
         try:
-            messages.append(
-                parse_message(
-                    raw,
-                    received_at=received_at,
-                    endpoint_type=endpoint_type,
-                    batch_context=batch_context,
-                    batch_sent_at=batch_sent_at,
-                )
+            message = parse_message(
+                raw,
+                received_at=received_at,
+                endpoint_type=endpoint_type,
+                batch_context=batch_context,
+                batch_sent_at=batch_sent_at,
             )
+            message.index = index
+            messages.append(message)
         except MessageError as error:
             message_id = raw.get("messageId") if isinstance(raw, dict) else None
             rejected.append(Rejected(index, message_id if isinstance(message_id, str) else None, str(error)))
@@ -157,7 +165,7 @@ def store_messages(
     return result
 
 
-ATTEMPTS = 5
+ATTEMPTS = 8
 
 
 def ingest_messages(
@@ -173,14 +181,53 @@ def ingest_messages(
                     return store_messages(session, messages, now=now, write_key_id=write_key_id)
             with session_scope(engine) as session:
                 return store_messages(session, messages, now=now, write_key_id=write_key_id)
-        except (IntegrityError, OperationalError) as error:
-            # Two requests resolved the same new identity at once (or deadlocked): the loser retries and
-            # now finds the winner's rows. Anything that still fails after the retries is a real error.
-            if attempt == ATTEMPTS - 1 or (
-                isinstance(error, OperationalError) and "deadlock" not in str(error) and "locked" not in str(error)
-            ):
+        except DBAPIError as error:
+            # Two writers (threads or server processes) met the same new identity or account at once, or
+            # deadlocked inserting them: the loser retries and now finds the winner's rows. The statements on the
+            # driver's own cursor raise these as SQLAlchemy's errors too (db.driver_errors).
+            if attempt == ATTEMPTS - 1 or not is_race(error):
                 raise
+            # A short random pause, so that two losers of the same race do not meet again at once.
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))
     raise AssertionError("unreachable")
+
+
+def ingest_each(messages: list[Message], *, now: datetime, engine: Engine | None = None) -> IngestResult:
+    """Store messages together; when that fails on what one of them holds, store the others and refuse that one.
+
+    Halves are stored in order, each in its own transaction, down to the message that fails alone: a bad message
+    costs a few more transactions, never its neighbours. An outage (connection lost, a race lost every time) is
+    raised instead, so that the sender is told to retry rather than told its messages are bad."""
+    try:
+        return ingest_messages(messages, now=now, engine=engine)
+    except Exception as error:
+        if is_outage(error):
+            raise
+        if len(messages) == 1:
+            [message] = messages
+            log.warning("message %d (%s) refused while storing", message.index, message.message_id, exc_info=True)
+            return IngestResult(
+                rejected=[Rejected(message.index, message.message_id, _storage_reason(error), message=message)]
+            )
+    half = len(messages) // 2
+    first = ingest_each(messages[:half], now=now, engine=engine)
+    second = ingest_each(messages[half:], now=now, engine=engine)
+    return IngestResult(
+        stored=first.stored + second.stored,
+        duplicates=first.duplicates + second.duplicates,
+        rejected=first.rejected + second.rejected,
+        people=first.people | second.people,
+        stored_ids=first.stored_ids | second.stored_ids,
+    )
+
+
+def _storage_reason(error: Exception) -> str:
+    """What the database (or the code storing it) said about a message, in one line."""
+    if isinstance(error, DBAPIError):
+        detail = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+    else:
+        detail = f"{type(error).__name__}: {error}"
+    return f"the message could not be stored: {detail}"
 
 
 def _unseen(session: Session, messages: list[Message]) -> list[Message]:

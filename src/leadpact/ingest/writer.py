@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from leadpact.ingest.messages import Message
-from leadpact.ingest.service import IngestResult, ingest_messages
+from leadpact.ingest.service import IngestResult, ingest_each
 
 MAX_GROUP_MESSAGES = 2_500
 
@@ -55,21 +55,25 @@ class GroupWriter:
     def _store(self, group: list[_Pending]) -> None:
         try:
             messages = [m for item in group for m in item.messages]
-            result = ingest_messages(messages, now=max(item.now for item in group), engine=self.engine)
+            result = ingest_each(messages, now=max(item.now for item in group), engine=self.engine)
         except Exception:
             if len(group) == 1:
                 group[0].done.set_exception(_current_exception())
                 return
-            # One request's messages broke the shared transaction: store each on its own so only it fails.
+            # The database failed the shared transaction: each request tries on its own, and learns its own fate.
             for item in group:
                 self._store([item])
             return
+        refused = {id(r.message): r for r in result.rejected}
         for item in group:
             ids = [m.message_id for m in item.messages]
+            rejected = [refused[id(m)] for m in item.messages if id(m) in refused]
             stored = sum(1 for message_id in dict.fromkeys(ids) if message_id in result.stored_ids)
             # The first request holding a messageId stored it; later requests in the group see a duplicate.
             result.stored_ids.difference_update(ids)
-            item.done.set_result(IngestResult(stored=stored, duplicates=len(ids) - stored))
+            item.done.set_result(
+                IngestResult(stored=stored, duplicates=max(0, len(ids) - stored - len(rejected)), rejected=rejected)
+            )
 
 
 def _current_exception() -> BaseException:

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from leadpact.db import integer_range
 from leadpact.people.models import Account, Person
 
 # Segment's reserved identify traits (and the snake_case spellings imports use) → person columns.
@@ -52,7 +53,12 @@ def company_of(traits: dict[str, Any]) -> dict[str, Any]:
     """Return the company a person's traits describe: `company` as an object, or a bare company name."""
     company = traits.get("company")
     if isinstance(company, dict):
-        return company
+        name = company.get("name")
+        if name is None or isinstance(name, str):
+            return company
+        # A name sent as a number is that number's text; an object or a list names nothing.
+        readable = isinstance(name, int | float) and not isinstance(name, bool)
+        return {**company, "name": str(name) if readable else None}
     if isinstance(company, str) and company.strip():
         return {"name": company.strip()}
     if isinstance(traits.get("company_name"), str):
@@ -92,7 +98,7 @@ def apply_person_traits(person: Any, traits: dict[str, Any]) -> None:
         person.first_name, person.last_name = first or None, last or person.last_name
     company = company_of(traits)
     if company.get("name"):
-        person.company_name = str(company["name"])[:255]
+        person.company_name = str(company["name"])[: _width("company_name")]
     person.traits = {**(person.traits or {}), **traits}
 
 
@@ -109,7 +115,9 @@ def apply_account_traits(account: Any, traits: dict[str, Any], *, overwrite: boo
             continue
         if column == "employees":
             value = _as_int(value)
-            if value is None:
+            bounds = _column_range(column)
+            # The tracking API refuses such a message (`out_of_range`); other callers keep the column empty.
+            if value is None or (bounds is not None and not bounds[0] <= value <= bounds[1]):
                 continue
         else:
             value = str(value).strip()[: Account.__table__.c[column].type.length]
@@ -138,8 +146,36 @@ def website_domain(traits: dict[str, Any]) -> str | None:
     return host.removeprefix("www.") or None
 
 
+def out_of_range(traits: dict[str, Any], *, where: str) -> str | None:
+    """Say which trait holds a number its account column cannot (an employee count past the column's integer
+    range, read from the model), naming it with `where` in front; None when every one fits."""
+    for trait, column, bounds in _integer_traits():
+        value = traits.get(trait)
+        if value is None or isinstance(value, dict | list | bool):
+            continue
+        number = _as_int(value)
+        if number is not None and not bounds[0] <= number <= bounds[1]:
+            return (
+                f"{where}{trait} {value!r} is out of range: the account's {column} holds whole numbers "
+                f"from {bounds[0]} to {bounds[1]}"
+            )
+    return None
+
+
+@lru_cache(maxsize=16)
+def _column_range(column: str) -> tuple[int, int] | None:
+    return integer_range(Account.__table__.c[column])
+
+
+@lru_cache(maxsize=1)
+def _integer_traits() -> tuple[tuple[str, str, tuple[int, int]], ...]:
+    """The account traits stored in integer columns, with each column's range (read from the model)."""
+    ranges = ((trait, column, integer_range(Account.__table__.c[column])) for trait, column in ACCOUNT_COLUMNS.items())
+    return tuple((trait, column, bounds) for trait, column, bounds in ranges if bounds is not None)
+
+
 def _as_int(value: Any) -> int | None:
     try:
         return int(float(str(value).replace(",", "")))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or infinite
         return None
