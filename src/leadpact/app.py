@@ -30,6 +30,7 @@ from leadpact.outbox.views import channels_router
 from leadpact.outbox.views import router as outbox_router
 from leadpact.pact.views import router as pacts_router
 from leadpact.privacy.views import router as privacy_router
+from leadpact.web import install_web
 from leadpact.wiring import install
 from leadpact.worker import start_embedded_worker
 
@@ -37,7 +38,9 @@ from leadpact.worker import start_embedded_worker
 def create_app() -> FastAPI:
     """Build the leadpact HTTP application (the composition root of the API process and its embedded worker)."""
     install(standard_wiring())
-    app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.")
+    # No docs_url: the web app serves /docs itself, from assets shipped in a package rather than a CDN.
+    app = FastAPI(title="leadpact", version=__version__, description="The executable marketing-to-sales lead pact.",
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.include_router(tracking_router, dependencies=[TRACKING])
     app.include_router(session_router)
     app.include_router(users_router)
@@ -54,6 +57,7 @@ def create_app() -> FastAPI:
     app.include_router(crm_router)
     operations.attach(app, dependencies=[PROBES])  # /healthz, /readyz, /metrics; request ids, metrics, access log
     app.include_router(privacy_router)
+    install_web(app)
     start_embedded_worker(app)
     _fold_log_at_shutdown(app)
     # The API's own description is public: clients and the docs page read it before anyone signs in.

@@ -19,6 +19,7 @@ from leadpact.insights.proposals import commands as proposal_commands
 from leadpact.insights.reports import commands as report_commands
 from leadpact.operations import commands as operations_commands
 from leadpact.org import commands as org_commands
+from leadpact.org import rep_commands
 from leadpact.outbox import commands as outbox_commands
 from leadpact.pact import commands as pact_commands
 from leadpact.privacy import commands as privacy_commands
@@ -50,6 +51,7 @@ import_commands.register(app)
 pact_commands.register(app)
 proposal_commands.register(pact_commands.pact_app)
 org_commands.register(app)
+rep_commands.register(app)
 handoff_commands.register(app)
 feedback_commands.register(app)
 outbox_commands.register(app)

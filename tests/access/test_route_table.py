@@ -72,7 +72,7 @@ EXPECTED: dict[str, dict[str, object]] = {
 # What each route is called with: its path's rows are rep A's; bodies and queries just valid enough that an
 # admitted caller reaches the row check (which runs after the body is read).
 PATH_VALUES = {"handoff_id": "handoff_a", "person_id": "person_a", "version": "version", "message_id": "message",
-               "user_id": "spare_user", "key_id": "spare_key", "kind": "weekly"}
+               "user_id": "spare_user", "key_id": "spare_key", "kind": "weekly", "account_id": "account"}
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/session"): {"email": SPARE, "password": PASSWORD},
     ("POST", "/api/v1/users"): {"email": "new@nw.example", "name": "New", "role": "marketing"},
@@ -91,8 +91,8 @@ QUERIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 # Queries that name rep A's row, as a path would.
 ROW_QUERIES = {("GET", "/api/v1/people/missing")}
-# Signing out ends the caller's session: called last, when nothing else needs it.
-LAST = ("DELETE", "/api/v1/session")
+# Signing out (the API's, and the web app's form) ends the caller's session: called last, when nothing else needs it.
+LAST = {("DELETE", "/api/v1/session"), ("POST", "/sign-out")}
 
 
 def endpoints(client: TestClient) -> list[tuple[str, str, Any]]:
@@ -101,7 +101,7 @@ def endpoints(client: TestClient) -> list[tuple[str, str, Any]]:
     for route in app_routes(client.app.router.routes):  # type: ignore[attr-defined]
         for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
             found.append((method, route.path, route))
-    return sorted(found, key=lambda item: (item[0], item[1]) == LAST)
+    return sorted(found, key=lambda item: (item[0], item[1]) in LAST)
 
 
 def outcome_of(status: int) -> object:

@@ -8,7 +8,7 @@ from alembic.config import Config
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from leadpact.db import MIGRATIONS, Base, get_engine, migrate
+from leadpact.db import MIGRATIONS, Base
 from leadpact.sealing import is_sealed, unseal
 from tests.sla.factories import NOW
 
@@ -44,7 +44,8 @@ def test_0007_seals_stored_secrets_and_points_outbox_rows_at_their_channel(engin
              "idempotency_key": "handoff.created:7:email:rep@seller.test"},
         ])
 
-    assert migrate(get_engine()) == "0007"
+    # Up to 0007 itself: later migrations (the head moves on) are not what this test is about.
+    _alembic(engine, "0007")
 
     with engine.connect() as connection:
         channel = connection.execute(select(channels)).mappings().one()

@@ -26,6 +26,7 @@ from leadpact.demo.backtest_story import backtest_lines
 from leadpact.demo.company import DemoCompany
 from leadpact.demo.mailbox import DemoMailbox
 from leadpact.demo.sales_floor import SalesFloor
+from leadpact.demo.sign_ins import give_passwords
 from leadpact.demo.story import story_figures
 from leadpact.demo.workspace import (
     ADMIN_EMAIL,
@@ -114,6 +115,7 @@ def _run(*, directory: Path, seed: int, people: int, accounts: int, console: Con
     with session_scope() as session:
         report.figures["reports"] = write_reports(session, directory / "reports", as_of=clock.now())
         report.figures["proposal"] = propose_next_pact(session=session, author=MARKETING_EMAIL, now=clock.now())
+        report.figures["sign_ins"] = give_passwords(session, now=clock.now())
     # the proposal beside the starting pact over every person's replayed days (MQL volume, predicted acceptance,
     # MQL → SQL, won deals caught and how much earlier), at the top of the figures as the story prints it
     report.figures["proposal_backtest"] = report.figures["proposal"]["backtest"].get("side_by_side")
@@ -266,6 +268,24 @@ def print_story(report: DemoReport, console: Console) -> None:
     if f["sample_brief"]:
         console.print("  a brief, as the rep received it:")
         console.print(f"    [italic]{f['sample_brief']}[/italic]")
+    print_sign_ins(report, console)
+
+
+def print_sign_ins(report: DemoReport, console: Console) -> None:
+    """End with how to open the web app on the workspace, and whom to sign in as."""
+    sign_ins = report.figures.get("sign_ins") or {}
+    database = (Path(report.directory).resolve() / "leadpact.db").as_posix()
+    console.print("  open the web app on this workspace:", highlight=False)
+    console.print(f"    LEADPACT_DATABASE_URL=sqlite:///{database} leadpact serve", markup=False, highlight=False,
+                  soft_wrap=True)
+    console.print("    then http://127.0.0.1:8000/ and sign in as", highlight=False)
+    for role, words in (("rep", "a rep"), ("manager", "their manager"), ("marketing", "marketing"),
+                        ("admin", "the admin")):
+        if role in sign_ins:
+            who = sign_ins[role]
+            # soft_wrap: a password broken over two lines cannot be copied
+            console.print(f"      {words + ':':<15} {who['email']}  password {who['password']}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 def _minutes(value: float | None) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from leadpact.db import session_rows
 from leadpact.handoff.models import Handoff
+from leadpact.org.availability import is_away
 from leadpact.org.models import Rep, Team, User
 from leadpact.pact import Catalog, CompiledPact, Evaluation, evaluate
 from leadpact.people.models import Account, Person
@@ -120,9 +121,9 @@ def _account_owner(session: Session, person: Person, account: Account | None) ->
     company = account.name or account.domain or f"account {account.id}"
     if account.owner_rep_id is not None:
         owner = _candidates(session, "rep", account.owner_rep_id)
-        if owner and not owner[0].rep.is_away and owner[0].user.is_active:
+        if owner and not is_away(owner[0].rep) and owner[0].user.is_active:
             return owner[0].rep, _team_of(session, owner[0].rep), f"Account owner: {owner[0].name} owns {company}"
-        state = "is away" if owner and owner[0].rep.is_away else "is not an active rep"
+        state = "is away" if owner and is_away(owner[0].rep) else "is not an active rep"
         absent = f"{owner[0].name} owns {company} but {state}" if owner else f"{company}'s owner is not a rep"
     else:
         absent = f"{company} has no owner"
@@ -141,7 +142,7 @@ def _colleagues_rep(session: Session, person: Person, account: Account | None) -
         return None
     rep_id, first_name, last_name, email = rows[0]
     found = _candidates(session, "rep", rep_id)
-    if not found or found[0].rep.is_away or not found[0].user.is_active:
+    if not found or is_away(found[0].rep) or not found[0].user.is_active:
         return None
     colleague = " ".join(p for p in (first_name, last_name) if p) or email or "a colleague"
     company = account.name or account.domain or f"account {account.id}"
@@ -211,7 +212,7 @@ def _unavailable(candidate: Candidate) -> str:
     """Why a rep cannot take a new handoff now, or '' when they can."""
     if not candidate.user.is_active:
         return "inactive"
-    if candidate.rep.is_away:
+    if is_away(candidate.rep):
         return "away"
     capacity = candidate.rep.capacity
     if capacity is not None and candidate.open_handoffs >= capacity:

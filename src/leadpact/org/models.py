@@ -50,6 +50,9 @@ class Rep(Base):
     weight: Mapped[int] = mapped_column(default=1)
     capacity: Mapped[int | None]
     is_away: Mapped[bool] = mapped_column(default=False)
+    away_until: Mapped[datetime | None]  # back on this date: routing counts them available from then on
+    availability_changed_by: Mapped[str | None] = mapped_column(String(320))
+    availability_changed_at: Mapped[datetime | None]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     crm_owner_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leadpact.clock import isoformat
@@ -47,7 +47,7 @@ def reassign(*, session: Session, timer: Timer, now: datetime, worker_id: str) -
     handoff = _locked_handoff(session, timer)
     if handoff is None or handoff.first_touch_at is not None or handoff.state != "open":
         return
-    rep_id = next_rep(session=session, handoff=handoff)
+    rep_id = next_rep(session=session, handoff=handoff, now=now)
     if rep_id is None:
         log.warning("handoff #%s is due for reassignment but its team has no other available rep", handoff.id)
         return
@@ -76,7 +76,7 @@ def unknown(*, session: Session, timer: Timer, now: datetime, worker_id: str) ->
     log.warning("timer #%s has unknown kind %r; fired with no effect", timer.id, timer.kind)
 
 
-def next_rep(*, session: Session, handoff: Any) -> int | None:
+def next_rep(*, session: Session, handoff: Any, now: datetime) -> int | None:
     """Return the team's available rep with the fewest open handoffs, other than the current one (None: nobody)."""
     team_id = handoff.team_id
     if team_id is None and handoff.rep_id is not None:
@@ -92,7 +92,7 @@ def next_rep(*, session: Session, handoff: Any) -> int | None:
     candidates = (
         select(Rep.id, Rep.capacity, open_count.label("open"))
         .join(User, User.id == Rep.user_id)
-        .where(Rep.team_id == team_id, Rep.is_away.is_(False), User.is_active.is_(True))
+        .where(Rep.team_id == team_id, or_(Rep.is_away.is_(False), Rep.away_until <= now), User.is_active.is_(True))
         .order_by(open_count, Rep.id)
     )
     if handoff.rep_id is not None:
